@@ -1,0 +1,48 @@
+# Two commands: `make run` starts the product on its embedded defaults; `make test` runs the suite.
+# Both need only python3 (3.11) and make.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime-installed $@
+
+run: $(VENV)/.runtime-installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+# Uses DATABASE_URL / REDIS_URL when set; otherwise SQLite and the in-memory channel layer.
+# pytest exits 5 when it collected no test, which fails this target like any other failure.
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Regenerate and compile translations (needs GNU gettext; the compiled .mo files are committed).
+messages: $(VENV)/.dev-installed
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=bench
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/transitions.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis

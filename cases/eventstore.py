@@ -1,0 +1,207 @@
+"""The append-only, hash-chained event table and the only code that writes to it.
+
+Each stream (one case) is a chain: an event's hash is SHA-256 over a canonical JSON encoding
+of its content and the previous event's hash, so changing or removing any event breaks every
+later link. Database triggers (see `cases.immutability`) refuse UPDATE and DELETE outright;
+the chain makes tampering that bypasses them evident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.errors import ConcurrencyConflict
+from cases.events import SCHEMA_VERSIONS
+
+GENESIS_HASH = "0" * 64
+STREAM_VERSION_CONSTRAINT = "event_stream_version_unique"
+
+
+class Event(models.Model):
+    position = models.BigAutoField(_("position"), primary_key=True)
+    stream_id = models.UUIDField(_("stream"))
+    stream_version = models.PositiveIntegerField(_("version in stream"))
+    type = models.CharField(_("type"), max_length=80)
+    schema_version = models.PositiveSmallIntegerField(_("schema version"))
+    data = models.JSONField(_("data"))
+    metadata = models.JSONField(_("metadata"))
+    occurred_at = models.DateTimeField(_("occurred at"))
+    previous_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        db_table = "cases_event"
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["stream_id", "stream_version"], name=STREAM_VERSION_CONSTRAINT),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.position} {self.type} ({self.stream_id} v{self.stream_version})"
+
+    def computed_hash(self) -> str:
+        return event_hash(
+            stream_id=self.stream_id,
+            stream_version=self.stream_version,
+            type=self.type,
+            schema_version=self.schema_version,
+            data=self.data,
+            metadata=self.metadata,
+            occurred_at=self.occurred_at,
+            previous_hash=self.previous_hash,
+        )
+
+
+class _NoFloatsEncoder(DjangoJSONEncoder):
+    def iterencode(self, o: Any, _one_shot: bool = False) -> Iterator[str]:
+        _reject_floats(o)
+        return super().iterencode(o, _one_shot)
+
+
+def _reject_floats(value: Any) -> None:
+    if isinstance(value, float):
+        raise TypeError("Event data may not contain floats; use a string or an integer.")
+    if isinstance(value, dict):
+        for item in value.values():
+            _reject_floats(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _reject_floats(item)
+
+
+def to_json_value(value: Any) -> Any:
+    """Turn dates, UUIDs, lazy strings… into the plain JSON the database will hand back."""
+    return json.loads(json.dumps(value, cls=_NoFloatsEncoder))
+
+
+def canonical_encoding(
+    *,
+    stream_id: uuid.UUID,
+    stream_version: int,
+    type: str,  # noqa: A002
+    schema_version: int,
+    data: Any,
+    metadata: Any,
+    occurred_at: dt.datetime,
+    previous_hash: str,
+) -> bytes:
+    """The exact bytes an event's hash covers: sorted keys, no spaces, UTF-8, UTC time."""
+    document = {
+        "stream_id": str(stream_id),
+        "stream_version": stream_version,
+        "type": type,
+        "schema_version": schema_version,
+        "data": data,
+        "metadata": metadata,
+        "occurred_at": occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "previous_hash": previous_hash,
+    }
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def event_hash(**fields: Any) -> str:
+    return hashlib.sha256(canonical_encoding(**fields)).hexdigest()
+
+
+def stream_head(stream_id: uuid.UUID) -> tuple[int, str]:
+    """The version and hash of a stream's last event, or (0, genesis) for a new stream."""
+    head = (
+        Event.objects.filter(stream_id=stream_id)
+        .order_by("-stream_version")
+        .values_list("stream_version", "hash")
+        .first()
+    )
+    return head if head else (0, GENESIS_HASH)
+
+
+def append(
+    *,
+    stream_id: uuid.UUID,
+    expected_version: int,
+    type: str,  # noqa: A002
+    data: dict[str, Any],
+    metadata: dict[str, Any],
+    occurred_at: dt.datetime | None = None,
+) -> Event:
+    """Append one event to a stream, refusing it unless the stream is at `expected_version`.
+
+    Call inside the command's transaction. Two writers that both pass the version check are
+    stopped by the unique (stream, version) constraint; `cases.commands.command` turns that
+    IntegrityError into a ConcurrencyConflict once the transaction has rolled back.
+    """
+    current_version, previous_hash = stream_head(stream_id)
+    if current_version != expected_version:
+        raise ConcurrencyConflict(
+            stream_id=stream_id, expected_version=expected_version, current_version=current_version
+        )
+    event = Event(
+        stream_id=stream_id,
+        stream_version=current_version + 1,
+        type=type,
+        schema_version=SCHEMA_VERSIONS[type],
+        data=to_json_value(data),
+        metadata=to_json_value(metadata),
+        occurred_at=occurred_at or timezone.now(),
+        previous_hash=previous_hash,
+    )
+    event.hash = event.computed_hash()
+    event.save(force_insert=True)
+    return event
+
+
+def stream_events(stream_id: uuid.UUID) -> models.QuerySet[Event]:
+    return Event.objects.filter(stream_id=stream_id).order_by("stream_version")
+
+
+# --- Verification ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    event: Event
+    reason: str
+
+    def describe(self) -> str:
+        e = self.event
+        return f"event #{e.position} (stream {e.stream_id}, version {e.stream_version}, {e.type}): {self.reason}"
+
+
+def verify_chain(events: Iterator[Event]) -> Iterator[ChainBreak | Event]:
+    """Walk events ordered by (stream, version); yield each event, or a ChainBreak at the
+    first event of a stream that does not verify (later events of that stream are skipped)."""
+    stream: uuid.UUID | None = None
+    expected_version = 1
+    expected_previous = GENESIS_HASH
+    broken_stream: uuid.UUID | None = None
+    for event in events:
+        if event.stream_id != stream:
+            stream, expected_version, expected_previous = event.stream_id, 1, GENESIS_HASH
+        if event.stream_id == broken_stream:
+            continue
+        reason = None
+        if event.stream_version != expected_version:
+            reason = f"expected version {expected_version}, found {event.stream_version} (an event is missing)"
+        elif event.previous_hash != expected_previous:
+            reason = "its previous hash does not match the event before it"
+        elif event.computed_hash() != event.hash:
+            reason = "its content does not match its hash (altered)"
+        if reason:
+            broken_stream = event.stream_id
+            yield ChainBreak(event, reason)
+            continue
+        expected_version += 1
+        expected_previous = event.hash
+        yield event

@@ -1,0 +1,80 @@
+"""Print a case's timeline, or export it with everything needed to verify it offline."""
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from cases.eventstore import GENESIS_HASH, stream_events
+from cases.models import Case
+from cases.references import normalise_reference
+
+
+class Command(BaseCommand):
+    help = "Show the history of the case with reference REF."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("reference")
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="Export every event with its hashed fields, for verification by a third party.",
+        )
+
+    def handle(self, *args: Any, reference: str, **options: Any) -> None:
+        case = Case.objects.filter(reference=normalise_reference(reference)).first()
+        if case is None:
+            raise CommandError(f"No case with reference {reference!r}.")
+        events = list(stream_events(case.id))
+        if options["json"]:
+            self.stdout.write(_export(case, events))
+            return
+        self.stdout.write(f"{case.reference}  {case.title}  [{case.kind}, now {case.state}, version {case.version}]")
+        for event in events:
+            when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+            actor = event.metadata.get("actor", {})
+            who = actor.get("role", "?") + (f" #{actor['user_id']}" if actor.get("user_id") else "")
+            details = {k: v for k, v in event.data.items() if k not in {"from_state", "to_state"}}
+            move = f"{event.data['from_state']} → {event.data['to_state']}" if "from_state" in event.data else ""
+            self.stdout.write(f"  v{event.stream_version:<3} {when}  {event.type:<34} {who:<16} {move}")
+            if details:
+                self.stdout.write(f"        {json_dumps(details)}")
+
+
+def json_dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _export(case: Case, events: list[Any]) -> str:
+    return json.dumps(
+        {
+            "reference": case.reference,
+            "stream_id": str(case.id),
+            "hash_algorithm": "sha256",
+            "genesis_previous_hash": GENESIS_HASH,
+            "canonical_encoding": (
+                "JSON of {stream_id, stream_version, type, schema_version, data, metadata, occurred_at "
+                "(UTC, ISO 8601, microseconds), previous_hash}; keys sorted, separators ',' and ':', "
+                "UTF-8 without escaping; hash = SHA-256 hex of those bytes."
+            ),
+            "events": [
+                {
+                    "position": e.position,
+                    "stream_id": str(e.stream_id),
+                    "stream_version": e.stream_version,
+                    "type": e.type,
+                    "schema_version": e.schema_version,
+                    "data": e.data,
+                    "metadata": e.metadata,
+                    "occurred_at": e.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+                    "previous_hash": e.previous_hash,
+                    "hash": e.hash,
+                }
+                for e in events
+            ],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )

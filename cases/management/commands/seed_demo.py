@@ -1,0 +1,130 @@
+"""Create demo data to click through, through the same commands users go through.
+
+Running it again changes nothing: the demo organisation marks that it has been done.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from accounts.actors import Actor
+from accounts.models import Organisation, Role, User
+from cases import commands
+
+DEMO_PROVIDER = "demo-provider"
+DEMO_LOGINS = [
+    # username, password, role, organisation slug, superuser
+    ("admin", "demo-admin-2026", Role.ADMINISTRATOR, None, True),
+    ("agent", "demo-agent-2026", Role.AGENT, DEMO_PROVIDER, False),
+    ("supervisor", "demo-supervisor-2026", Role.SUPERVISOR, DEMO_PROVIDER, False),
+    ("regulator", "demo-regulator-2026", Role.REGULATOR_OFFICER, "demo-regulator", False),
+]
+
+
+class Command(BaseCommand):
+    help = "Create a demo organisation, staff logins and complaints in several states (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--force", action="store_true", help="Allow seeding with DEBUG off.")
+
+    def handle(self, *args: Any, force: bool, **options: Any) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError("Demo data has well-known passwords; refusing with DEBUG off (use --force).")
+        if Organisation.objects.filter(slug=DEMO_PROVIDER).exists():
+            self.stdout.write("Demo data already present.")
+        else:
+            with transaction.atomic():
+                self._seed()
+            self.stdout.write("Demo data created.")
+        self.stdout.write("Logins (at http://127.0.0.1:8000/staff/ and /admin/):")
+        for username, password, role, _org, _superuser in DEMO_LOGINS:
+            self.stdout.write(f"  {username:<11} {password:<22} {Role(role).label}")
+
+    def _seed(self) -> None:
+        provider = Organisation.objects.create(
+            slug=DEMO_PROVIDER, name="示例智能科技 Demo AI Co.", kind=Organisation.Kind.PROVIDER
+        )
+        Organisation.objects.create(
+            slug="demo-regulator", name="示例网信办 Demo CAC Office", kind=Organisation.Kind.REGULATOR
+        )
+        users = {}
+        for username, password, role, org_slug, superuser in DEMO_LOGINS:
+            user = User(
+                username=username,
+                role=role,
+                organisation=Organisation.objects.filter(slug=org_slug).first() if org_slug else None,
+                is_staff=superuser or role in {Role.SUPERVISOR},
+                is_superuser=superuser,
+            )
+            user.set_password(password)
+            user.save()
+            users[username] = user
+
+        public = Actor.public(request_id="demo-seed")
+        agent = Actor.for_user(users["agent"], request_id="demo-seed")
+
+        def submit(category: str, description: str, url: str, **contact: Any) -> Any:
+            return commands.complaint_submit(
+                organisation=provider,
+                actor=public,
+                category=category,
+                description=description,
+                content_urls=[url],
+                consent=bool(contact),
+                **contact,
+            ).case
+
+        submit(
+            "face_voice_without_consent",
+            "有人用 AI 把我的脸换到了一段视频里，我从未同意。\n"
+            "Someone put my face into a video with AI; I never agreed.",
+            "https://video.example.com/v/8842",
+            contact_email="complainant@example.com",
+        )
+        triaged = submit("unlabelled_synthetic", "这段合成语音没有任何 AI 标识。", "https://audio.example.com/a/17")
+        commands.complaint_accept(case_id=triaged.id, actor=agent, expected_version=1)
+
+        investigating = submit("label_removed", "视频右下角的“AI生成”标识被裁掉了。", "https://video.example.com/v/311")
+        commands.complaint_accept(case_id=investigating.id, actor=agent, expected_version=1)
+        commands.complaint_assign(
+            case_id=investigating.id, actor=agent, expected_version=2, assignee_id=users["agent"].pk
+        )
+        commands.complaint_start_investigation(case_id=investigating.id, actor=agent, expected_version=3)
+
+        waiting = submit(
+            "impersonation_fraud",
+            "有账号冒充我们公司客服，用合成声音诈骗。",
+            "https://social.example.com/u/fake-support",
+        )
+        commands.complaint_accept(case_id=waiting.id, actor=agent, expected_version=1)
+        commands.complaint_start_investigation(case_id=waiting.id, actor=agent, expected_version=2)
+        commands.complaint_request_information(
+            case_id=waiting.id, actor=agent, expected_version=3, question="请提供您收到诈骗电话的时间和号码。"
+        )
+
+        resolved = submit(
+            "false_information", "一条合成的“地震预警”视频在传播，是假的。", "https://news.example.com/p/quake"
+        )
+        commands.complaint_accept(case_id=resolved.id, actor=agent, expected_version=1)
+        commands.complaint_start_investigation(case_id=resolved.id, actor=agent, expected_version=2)
+        commands.complaint_resolve(
+            case_id=resolved.id,
+            actor=agent,
+            expected_version=3,
+            outcome="violation",
+            measures=["content_removed", "warning"],
+            summary="视频已下架，发布者已被警告。The video was removed and its publisher warned.",
+        )
+
+        duplicate = submit("false_information", "同一条假地震视频。", "https://news.example.com/p/quake")
+        commands.complaint_reject(
+            case_id=duplicate.id,
+            actor=agent,
+            expected_version=1,
+            reason="duplicate",
+            explanation="与已处理的举报重复。Already handled under an earlier report.",
+            duplicate_of=resolved.reference,
+        )
+        commands.complaint_close(case_id=duplicate.id, actor=agent, expected_version=2)

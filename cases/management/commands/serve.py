@@ -1,0 +1,32 @@
+"""Serve the product (ASGI, uvicorn) with its background work in the same process.
+
+For the embedded set-up only: production runs the ASGI server and `dispatch_outbox` as
+separate processes so that each can be scaled and restarted on its own.
+"""
+
+import threading
+from typing import Any
+
+import uvicorn
+from django.core.management.base import BaseCommand, CommandParser
+
+from notifications.dispatch import dispatch_forever
+
+
+class Command(BaseCommand):
+    help = "Serve the tracker on HOST:PORT with the outbox dispatcher running beside it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
+        stop = threading.Event()
+        worker = threading.Thread(target=dispatch_forever, kwargs={"stop": stop}, name="outbox", daemon=True)
+        worker.start()
+        self.stdout.write(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)")
+        try:
+            uvicorn.run("tracker.asgi:application", host=host, port=port, log_level="info", lifespan="off")
+        finally:
+            stop.set()
+            worker.join(timeout=5)

@@ -1,0 +1,190 @@
+"""The case projection and the tables that sit beside the event log.
+
+`Case` is a projection: every field is set by an event apply function (`cases.projections`),
+in the same transaction that appends the event, and can be rebuilt from the log at any time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin
+
+from cases.errors import ConcurrencyConflict
+from cases.eventstore import Event
+from cases.personal_data import DataSubject
+from cases.sla import SlaPolicy
+
+if TYPE_CHECKING:
+    from accounts.actors import Actor
+
+__all__ = ["Case", "CaseKind", "DataSubject", "Event", "Priority", "SlaPolicy", "TrackingCredential"]
+
+
+class CaseKind(models.TextChoices):
+    COMPLAINT = "complaint", _("Complaint or report")
+    APPEAL = "appeal", _("Appeal")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def for_actor(self, actor: Actor) -> CaseQuerySet:
+        """The one place that decides which cases an actor may see at all."""
+        if actor.is_system:
+            return self
+        if actor.is_public:
+            return self.filter(pk__in=actor.tracked_case_ids)
+        if actor.is_provider_staff and actor.organisation_id is not None:
+            return self.filter(organisation_id=actor.organisation_id)
+        return self.none()
+
+
+class KindManager(models.Manager["Case"]):
+    """Manager of a case-kind proxy: only that kind's cases."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def get_queryset(self) -> CaseQuerySet:
+        return CaseQuerySet(self.model, using=self._db).filter(kind=self.kind)
+
+    def for_actor(self, actor: Actor) -> CaseQuerySet:
+        return self.get_queryset().for_actor(actor)
+
+
+_KIND_CLASSES: dict[str, type[Case]] = {}
+
+
+def register_kind(case_class: type[Case]) -> type[Case]:
+    """Class decorator for a case-kind proxy: makes its kind known to replay and display."""
+    _KIND_CLASSES[case_class.objects.kind] = case_class  # type: ignore[attr-defined]
+    return case_class
+
+
+def kind_class(kind: str) -> type[Case]:
+    return _KIND_CLASSES[kind]
+
+
+def kind_classes() -> list[type[Case]]:
+    return list(_KIND_CLASSES.values())
+
+
+class Case(FSMModelMixin, models.Model):
+    id = models.UUIDField(primary_key=True, editable=False)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="cases"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=CaseKind.choices)
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    state = FSMField(_("state"), max_length=40, protected=True)
+    title = models.CharField(_("title"), max_length=200)
+    category = models.CharField(_("category"), max_length=40, blank=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    description = models.TextField(_("description"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=40, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    subject_id = models.UUIDField(_("data subject"), null=True, blank=True)
+    related_case = models.ForeignKey(
+        "self", verbose_name=_("related case"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    # The deadline that matters now: first response until there is one, then resolution;
+    # empty while the clock is paused or the case is finished. Queues sort on it.
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=0)
+    last_event_hash = models.CharField(_("last event hash"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), null=True)
+    updated_at = models.DateTimeField(_("updated at"), null=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["due_at", "created_at"]
+        indexes = [
+            models.Index(fields=["organisation", "kind", "state", "due_at"], name="case_queue_idx"),
+            models.Index(fields=["organisation", "due_at"], name="case_org_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def state_label(self) -> str:
+        states = kind_class(self.kind).States  # type: ignore[attr-defined]
+        return str(states(self.state).label) if self.state in states.values else self.state
+
+    def check_version(self, expected_version: int) -> None:
+        if self.version != expected_version:
+            raise ConcurrencyConflict(
+                stream_id=self.id, expected_version=expected_version, current_version=self.version
+            )
+
+    def record(self, event_type: str, data: dict[str, Any], *, actor: Actor) -> Event:
+        """Append an event to this case's stream, apply it here, save, and queue notifications.
+
+        The single path by which a case changes. Must run inside the command's transaction.
+        """
+        from cases import eventstore
+        from cases.projections import apply_event
+        from notifications.outbox import outbox_enqueue
+
+        if not self.id:
+            self.id = uuid.uuid4()
+        event = eventstore.append(
+            stream_id=self.id,
+            expected_version=self.version,
+            type=event_type,
+            data=data,
+            metadata=actor.metadata(),
+        )
+        creating = self._state.adding
+        apply_event(self, event)
+        self.save(force_insert=creating)
+        outbox_enqueue(event=event, case=self)
+        return event
+
+
+class TrackingCredential(models.Model):
+    """The hash of a case's private tracking token. Kept out of the event log: it is a
+    credential, not part of the case's history, and can be replaced without rewriting it."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="tracking")
+    token_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tracking credential")
+        verbose_name_plural = _("tracking credentials")
+
+    def __str__(self) -> str:
+        return f"tracking credential of {self.case_id}"
+
+
+# Case kinds register their proxy models and workflows when imported.
+from cases.workflows import complaint  # noqa: E402, F401

@@ -1,0 +1,31 @@
+"""Personal data, kept apart from the immutable event log.
+
+Events refer to a person only by the opaque `DataSubject.id`. Names, e-mail addresses and
+phone numbers live here, so they can later be encrypted per subject and erased without
+touching the history.
+"""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DataSubject(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    language = models.CharField(_("preferred language"), max_length=10, blank=True)
+    consented_at = models.DateTimeField(_("consent to processing given at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("data subject")
+        verbose_name_plural = _("data subjects")
+
+    def __str__(self) -> str:
+        return str(self.id)

@@ -1,0 +1,103 @@
+"""Rebuilding case projections from the event log, or checking them against it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from cases.eventstore import Event
+from cases.models import Case, kind_class
+from cases.projections import apply_event
+
+BATCH_STREAMS = 500
+PROJECTED_FIELDS = [(f.attname, f) for f in Case._meta.concrete_fields]
+
+
+@dataclass(frozen=True)
+class Difference:
+    case_id: uuid.UUID
+    field: str
+    stored: Any
+    replayed: Any
+
+    def describe(self) -> str:
+        return f"case {self.case_id}: {self.field} is {self.stored!r}, the events say {self.replayed!r}"
+
+
+def replay(events: list[Event]) -> Case:
+    """Build a case projection from its stream alone, through the same apply functions."""
+    kind = events[0].type.split(".", 1)[0]
+    case = kind_class(kind)(id=events[0].stream_id)
+    for event in events:
+        apply_event(case, event)
+    return case
+
+
+def _streams(events: Iterator[Event]) -> Iterator[list[Event]]:
+    stream: list[Event] = []
+    for event in events:
+        if stream and event.stream_id != stream[0].stream_id:
+            yield stream
+            stream = []
+        stream.append(event)
+    if stream:
+        yield stream
+
+
+def _compare(stored: Case | None, replayed: Case) -> list[Difference]:
+    if stored is None:
+        return [Difference(replayed.id, "(row)", None, "present")]
+    differences = []
+    for name, field in PROJECTED_FIELDS:
+        stored_value = getattr(stored, name)
+        replayed_value = field.to_python(getattr(replayed, name))
+        if stored_value != replayed_value:
+            differences.append(Difference(replayed.id, name, stored_value, replayed_value))
+    return differences
+
+
+def rebuild_projections(*, check: bool, progress: Callable[[int, int], None] | None = None) -> list[Difference]:
+    """Replay every stream; report differences, and unless `check`, write the replayed rows."""
+    total = Event.objects.count()
+    seen_events = 0
+    seen_cases: set[uuid.UUID] = set()
+    differences: list[Difference] = []
+    batch: list[Case] = []
+
+    def flush() -> None:
+        stored = Case.objects.in_bulk([case.id for case in batch])
+        found = [d for case in batch for d in _compare(stored.get(case.id), case)]
+        differences.extend(found)
+        if found and not check:
+            changed = {d.case_id for d in found}
+            with transaction.atomic():
+                for case in batch:
+                    if case.id in changed:
+                        case.save(force_insert=case.id not in stored)
+        batch.clear()
+
+    events = Event.objects.order_by("stream_id", "stream_version").iterator(chunk_size=2000)
+    for stream in _streams(events):
+        case = replay(stream)
+        batch.append(case)
+        seen_cases.add(case.id)
+        seen_events += len(stream)
+        if len(batch) >= BATCH_STREAMS:
+            flush()
+            if progress:
+                progress(seen_events, total)
+    if batch:
+        flush()
+    if progress:
+        progress(seen_events, total)
+
+    # A projection row with no events behind it cannot be justified by the log.
+    orphan_ids = [pk for pk in Case.objects.values_list("pk", flat=True).iterator() if pk not in seen_cases]
+    differences.extend(Difference(case_id, "(row)", "present", None) for case_id in orphan_ids)
+    if orphan_ids and not check:
+        Case.objects.filter(pk__in=orphan_ids).delete()
+    return differences

@@ -1,0 +1,115 @@
+"""How a case-kind workflow is written: django-fsm transitions that validate and record.
+
+A transition method's body checks its arguments and returns the event data. The decorator
+records the event (with the source and target states), and the applied event is what moves
+the state; django-fsm then confirms the same target. Replay applies the events directly and
+never calls these methods, so guards are not re-run on history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from django_fsm import can_proceed, has_transition_perm, transition
+
+from cases.errors import TransitionForbidden, TransitionNotAllowed
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from accounts.actors import Actor
+    from cases.eventstore import Event
+    from cases.models import Case
+
+Permission = Callable[["Case", "Actor"], bool]
+
+
+def staff_of_case_organisation(case: Case, actor: Actor) -> bool:
+    return actor.is_system or actor.works_for(case.organisation_id)
+
+
+def staff_or_tracking_public(case: Case, actor: Actor) -> bool:
+    return staff_of_case_organisation(case, actor) or (actor.is_public and actor.tracks(case.id))
+
+
+def case_transition(
+    *,
+    source: str | Sequence[str],
+    target: str | None,
+    event: str,
+    label: StrOrPromise,
+    permission: Permission = staff_of_case_organisation,
+    public_label: StrOrPromise | None = None,
+) -> Callable[[Callable[..., dict[str, Any] | None]], Callable[..., Event]]:
+    """Declare a workflow transition that records `event`.
+
+    `target=None` validates the source state without changing it (e.g. assigning).
+    `label` names the action for staff and for the published flow diagram.
+    """
+
+    def decorate(body: Callable[..., dict[str, Any] | None]) -> Callable[..., Event]:
+        @wraps(body)
+        def record_transition(self: Case, *, actor: Actor, **kwargs: Any) -> Event:
+            data = body(self, actor=actor, **kwargs) or {}
+            if target is not None:
+                data = {**data, "from_state": self.state, "to_state": target}
+            return self.record(event, data, actor=actor)
+
+        return transition(
+            field="state",
+            source=source,
+            target=target,
+            permission=permission,
+            custom={"event": event, "label": label, "public_label": public_label or label},
+        )(record_transition)
+
+    return decorate
+
+
+def perform(case: Case, action: str, *, actor: Actor, **kwargs: Any) -> Event:
+    """Run the transition named `action` for `actor`, with clear errors when it cannot run."""
+    method = getattr(case, action)
+    if not can_proceed(method):
+        raise TransitionNotAllowed(action=action, state=case.state)
+    if not has_transition_perm(method, actor):
+        raise TransitionForbidden()
+    return method(actor=actor, **kwargs)
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """One arrow of a workflow, as the published flow diagram draws it."""
+
+    action: str
+    source: str
+    target: str | None
+    event: str
+    label: StrOrPromise
+    public_label: StrOrPromise
+
+
+def workflow_steps(case_class: type[Case]) -> list[FlowStep]:
+    """Every transition of a case kind, read from its django-fsm definitions."""
+    steps = [
+        FlowStep(
+            action=t.name,
+            source=t.source,
+            target=t.target,
+            event=t.custom["event"],
+            label=t.custom["label"],
+            public_label=t.custom["public_label"],
+        )
+        for t in case_class._meta.get_field("state").get_all_transitions(case_class)
+    ]
+    return sorted(steps, key=lambda s: (s.action, s.source))
+
+
+def event_targets(case_classes: Iterable[type[Case]]) -> dict[str, set[str | None]]:
+    targets: dict[str, set[str | None]] = {}
+    for case_class in case_classes:
+        for step in workflow_steps(case_class):
+            targets.setdefault(step.event, set()).add(step.target)
+    return targets

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connections
+from django.test import TransactionTestCase
+
+from accounts.actors import Actor
+from accounts.models import Organisation, Role, User
+from cases import commands
+from cases.immutability import install_triggers, remove_triggers
+
+# --- Emptying the database between tests that commit ----------------------------------------
+# The event table refuses DELETE and TRUNCATE by design, so the flush Django runs after a
+# transactional test would fail. The harness (and only the harness) lifts the triggers for
+# that flush and puts them back straight after.
+
+_original_fixture_teardown = TransactionTestCase._fixture_teardown
+
+
+def _fixture_teardown_with_triggers_lifted(self: TransactionTestCase) -> None:
+    aliases = list(self._databases_names(include_mirrors=False))
+    for alias in aliases:
+        remove_triggers(connections[alias])
+    try:
+        _original_fixture_teardown(self)
+    finally:
+        for alias in aliases:
+            install_triggers(connections[alias])
+
+
+TransactionTestCase._fixture_teardown = _fixture_teardown_with_triggers_lifted
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.fixturenames.append("_postgres_only")
+
+
+@pytest.fixture
+def _postgres_only() -> None:
+    if connections["default"].vendor != "postgresql":
+        pytest.skip("runs on PostgreSQL only (this run uses SQLite)")
+
+
+# --- Organisations, people and actors -------------------------------------------------------
+
+
+@pytest.fixture
+def provider(db: None) -> Organisation:
+    return Organisation.objects.create(slug="provider", name="Provider", kind=Organisation.Kind.PROVIDER)
+
+
+@pytest.fixture
+def other_provider(db: None) -> Organisation:
+    return Organisation.objects.create(slug="other", name="Other provider", kind=Organisation.Kind.PROVIDER)
+
+
+def make_staff(organisation: Organisation, username: str, role: str = Role.AGENT) -> User:
+    return User.objects.create_user(username=username, password="pw-" + username, organisation=organisation, role=role)
+
+
+@pytest.fixture
+def agent_user(provider: Organisation) -> User:
+    return make_staff(provider, "agent")
+
+
+@pytest.fixture
+def agent(agent_user: User) -> Actor:
+    return Actor.for_user(agent_user, request_id="test-request")
+
+
+@pytest.fixture
+def public() -> Actor:
+    return Actor.public(request_id="test-public")
+
+
+@pytest.fixture
+def submit_complaint(provider: Organisation, public: Actor):
+    """File a valid complaint as the public; keyword arguments override the defaults."""
+
+    def submit(**overrides):
+        arguments = {
+            "organisation": provider,
+            "actor": public,
+            "category": "unlabelled_synthetic",
+            "description": "A synthetic video with no label.",
+            "content_urls": ["https://video.example.com/v/1"],
+        }
+        arguments.update(overrides)
+        return commands.complaint_submit(**arguments)
+
+    return submit

@@ -1,0 +1,41 @@
+"""Request correlation: every request gets an id that reaches the log lines and the events."""
+
+import contextvars
+import logging
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("current_request_id", default="-")
+
+_HEADER = "X-Request-ID"
+
+
+def _clean(value: str | None) -> str | None:
+    # A caller-supplied id is kept only if it is short and plain, so it cannot forge log lines.
+    if value and len(value) <= 64 and all(c.isalnum() or c in "-_." for c in value):
+        return value
+    return None
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = _clean(request.headers.get(_HEADER)) or uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = current_request_id.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_request_id.reset(token)
+        response[_HEADER] = request_id
+        return response
+
+
+class RequestIdLogFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id.get()
+        return True
