@@ -1,9 +1,11 @@
 """The outbox dispatcher: delivers owed messages at least once, and resumes after a crash.
 
-Each batch is claimed with SELECT … FOR UPDATE SKIP LOCKED (on PostgreSQL), delivered, and
-marked delivered in the same transaction. A process that dies mid-batch leaves its rows
-undelivered, and the next dispatcher sends them again: deliveries are idempotent (a live
-message is only a hint; an e-mail carries a Message-ID derived from the outbox row).
+Each batch is leased in a short transaction (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL,
+so dispatchers in several processes never take the same rows), then delivered with no lock
+held, then marked delivered. A process that dies mid-batch leaves its rows undelivered; once
+the lease runs out the next dispatcher sends them again. Deliveries are therefore at least
+once and made idempotent: a live message is only a hint, and an e-mail carries a Message-ID
+derived from the outbox row, so mail systems recognise a repeat.
 """
 
 from __future__ import annotations
@@ -71,8 +73,10 @@ def _deliver_email(message: OutboxMessage) -> None:
 DELIVERERS = {Channel.LIVE: _deliver_live, Channel.EMAIL: _deliver_email}
 
 
-def dispatch_batch(*, limit: int = 100) -> int:
-    """Deliver up to `limit` due messages; return how many were attempted."""
+def _claim(limit: int) -> list[OutboxMessage]:
+    """Lease due messages in a short transaction, so no lock is held while delivering.
+
+    A dispatcher that dies holding a lease simply lets it expire; the next one delivers."""
     now = timezone.now()
     with transaction.atomic():
         batch = list(
@@ -80,19 +84,26 @@ def dispatch_batch(*, limit: int = 100) -> int:
             .filter(delivered_at__isnull=True, available_at__lte=now)
             .order_by("id")[:limit]
         )
-        for message in batch:
-            try:
-                DELIVERERS[message.channel](message)
-            except Exception as exc:  # noqa: BLE001 - a failed delivery is retried, not fatal
-                message.attempts += 1
-                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                message.available_at = now + min(dt.timedelta(seconds=2**message.attempts), MAX_BACKOFF)
-                logger.warning("outbox message %s failed (attempt %s): %s", message.pk, message.attempts, exc)
-                message.save(update_fields=["attempts", "last_error", "available_at"])
-            else:
-                message.attempts += 1
-                message.delivered_at = timezone.now()
-                message.save(update_fields=["attempts", "delivered_at"])
+        lease_until = now + dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in batch]).update(available_at=lease_until)
+    return batch
+
+
+def dispatch_batch(*, limit: int = 100) -> int:
+    """Deliver up to `limit` due messages; return how many were attempted."""
+    batch = _claim(limit)
+    for message in batch:
+        message.attempts += 1
+        try:
+            DELIVERERS[message.channel](message)
+        except Exception as exc:  # noqa: BLE001 - a failed delivery is retried, not fatal
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            message.available_at = timezone.now() + min(dt.timedelta(seconds=2**message.attempts), MAX_BACKOFF)
+            logger.warning("outbox message %s failed (attempt %s): %s", message.pk, message.attempts, exc)
+            message.save(update_fields=["attempts", "last_error", "available_at"])
+        else:
+            message.delivered_at = timezone.now()
+            message.save(update_fields=["attempts", "delivered_at"])
     return len(batch)
 
 

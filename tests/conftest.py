@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.db import connections
 from django.test import TransactionTestCase
@@ -91,3 +93,18 @@ def submit_complaint(provider: Organisation, public: Actor):
         return commands.complaint_submit(**arguments)
 
     return submit
+
+
+# --- Real servers and the channel layer -----------------------------------------------------
+
+from tests.servers import asgi_server, smtp_server  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _separate_channel_groups_per_worker() -> None:
+    # Test workers share one Redis; a prefix per worker keeps their groups apart.
+    from django.conf import settings
+
+    config = settings.CHANNEL_LAYERS["default"].get("CONFIG")
+    if config is not None:
+        config["prefix"] = "test-" + os.environ.get("PYTEST_XDIST_WORKER", "main")

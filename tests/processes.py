@@ -11,7 +11,7 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_database_url() -> str:
+def database_url_in_use() -> str:
     settings = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{settings['NAME']}"
@@ -23,7 +23,7 @@ def test_database_url() -> str:
 
 
 def manage(*arguments: str, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "DATABASE_URL": test_database_url(), **(env or {})}
+    environment = {**os.environ, "DATABASE_URL": database_url_in_use(), **(env or {})}
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *arguments],
         cwd=ROOT,
