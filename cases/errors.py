@@ -39,8 +39,8 @@ class TransitionNotAllowed(DomainError):
 
 
 class TransitionForbidden(DomainError):
-    def __init__(self) -> None:
-        super().__init__(str(MSG_FORBIDDEN))
+    def __init__(self, message: Any = MSG_FORBIDDEN) -> None:
+        super().__init__(str(message))
 
 
 class CommandInvalid(DomainError):

@@ -19,6 +19,8 @@ class EventType(models.TextChoices):
     COMPLAINT_INFORMATION_RECEIVED = "complaint.information_received", _("Information received")
     COMPLAINT_RESOLVED = "complaint.resolved", _("Complaint resolved")
     COMPLAINT_CLOSED = "complaint.closed", _("Complaint closed")
+    COMPLAINT_MEASURES_REVERSED = "complaint.measures_reversed", _("Measures reversed on appeal")
+    COMPLAINT_REOPENED = "complaint.reopened", _("Complaint reopened on appeal")
     # Appeal (申诉)
     APPEAL_FILED = "appeal.filed", _("Appeal filed")
     APPEAL_REVIEW_STARTED = "appeal.review_started", _("Appeal review started")
@@ -45,6 +47,8 @@ PUBLIC_EVENT_TYPES = frozenset(
         EventType.COMPLAINT_INFORMATION_RECEIVED,
         EventType.COMPLAINT_RESOLVED,
         EventType.COMPLAINT_CLOSED,
+        EventType.COMPLAINT_MEASURES_REVERSED,
+        EventType.COMPLAINT_REOPENED,
         EventType.APPEAL_FILED,
         EventType.APPEAL_REVIEW_STARTED,
         EventType.APPEAL_UPHELD,

@@ -22,7 +22,17 @@ from cases.sla import SlaPolicy
 if TYPE_CHECKING:
     from accounts.actors import Actor
 
-__all__ = ["Case", "CaseKind", "DataSubject", "Event", "Priority", "SlaPolicy", "TrackingCredential"]
+__all__ = [
+    "Case",
+    "CaseKind",
+    "DataSubject",
+    "Event",
+    "Evidence",
+    "IdempotencyRecord",
+    "Priority",
+    "SlaPolicy",
+    "TrackingCredential",
+]
 
 
 class CaseKind(models.TextChoices):
@@ -186,5 +196,44 @@ class TrackingCredential(models.Model):
         return f"tracking credential of {self.case_id}"
 
 
+class Evidence(models.Model):
+    """Where an uploaded evidence file is kept. The event log records its SHA-256, size and
+    type; the file's name may say who the filer is, so it stays here, beside the log."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence")
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    storage_path = models.CharField(max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    original_name = models.CharField(_("file name"), max_length=200)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a request sent with an Idempotency-Key, replayed to its retries."""
+
+    scope = models.CharField(max_length=100)
+    key = models.CharField(max_length=200)
+    request_fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
 # Case kinds register their proxy models and workflows when imported.
-from cases.workflows import complaint  # noqa: E402, F401
+from cases.workflows import appeal, complaint  # noqa: E402, F401

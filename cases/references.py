@@ -9,7 +9,7 @@ import secrets
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 _REFERENCE_SHAPE = re.compile(rf"^[A-Z]-[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}$")
 
-KIND_PREFIX = {"complaint": "C", "appeal": "A"}
+KIND_PREFIX = {"complaint": "C", "appeal": "A"}  # "M" is taken by measures (see workflows.complaint)
 
 
 def new_reference(kind: str) -> str:

@@ -142,6 +142,13 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Cache (rate limits) ---------------------------------------------------------------------
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- Internationalisation -------------------------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"
@@ -209,6 +216,19 @@ CSRF_COOKIE_SECURE = not DEBUG
 
 # Where the public reaches the product; used in e-mails.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Public rate limits, "requests/seconds" per scope; each can be set as RATE_LIMIT_<SCOPE>.
+RATE_LIMITS = {
+    scope: os.environ.get(f"RATE_LIMIT_{scope.upper()}", default)
+    for scope, default in {
+        "submit": "20/3600",  # filings (complaints, appeals) per client address
+        "track": "60/600",  # tracking-page visits and look-ups per client address
+        "track_reference": "30/600",  # attempts on one tracking reference, from anywhere
+        "add_information": "20/3600",  # answers added through a tracking page, per address
+    }.items()
+}
+# How many reverse proxies in front of the server append to X-Forwarded-For (0: none).
+RATE_LIMIT_TRUSTED_PROXIES = _env_int("RATE_LIMIT_TRUSTED_PROXIES", 0)
 
 # How long a dispatcher may hold a batch of outbox messages before another takes them over.
 OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 60)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed, has_transition_perm, transition
 
-from cases.errors import TransitionForbidden, TransitionNotAllowed
+from cases.errors import CommandInvalid, TransitionForbidden, TransitionNotAllowed
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -67,6 +68,23 @@ def case_transition(
         )(record_transition)
 
     return decorate
+
+
+MSG_ASSIGNEE_NOT_STAFF = _("The assignee must be an active member of staff of this organisation.")
+
+
+def assignment_check(case: Case, assignee_id: int | None) -> dict[str, Any]:
+    """The data of an assignment, once the assignee is known to be staff of the case's organisation."""
+    from accounts.models import PROVIDER_ROLES, User
+
+    if (
+        assignee_id is not None
+        and not User.objects.filter(
+            pk=assignee_id, organisation_id=case.organisation_id, role__in=PROVIDER_ROLES, is_active=True
+        ).exists()
+    ):
+        raise CommandInvalid.single("assignee", MSG_ASSIGNEE_NOT_STAFF)
+    return {"assignee_id": assignee_id}
 
 
 def perform(case: Case, action: str, *, actor: Actor, **kwargs: Any) -> Event:

@@ -14,17 +14,17 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases import sla
 from cases.errors import CommandInvalid
 from cases.events import EventType
 from cases.models import Case, CaseKind, KindManager, Priority, register_kind
 from cases.projections import applies, when
-from cases.workflows.base import case_transition, staff_or_tracking_public
+from cases.workflows.base import assignment_check, case_transition, staff_or_tracking_public
+from cases.workflows.validation import choice, optional_text, required_text
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
     from cases.eventstore import Event
-
-MAX_TEXT = 5000
 
 
 class ComplaintState(models.TextChoices):
@@ -84,36 +84,10 @@ class Measure(models.TextChoices):
     ACCOUNT_CLOSED = "account_closed", _("Account closed")
 
 
-MSG_REQUIRED = _("This field is required.")
-MSG_TOO_LONG = _("At most %(max)s characters.")
 MSG_MEASURES_REQUIRED = _("Name at least one measure taken when a violation was found.")
 MSG_NO_MEASURES_WITHOUT_VIOLATION = _("Measures can only be recorded when a violation was found.")
-MSG_UNKNOWN_CHOICE = _("“%(value)s” is not one of the choices.")
 MSG_DUPLICATE_OF_REQUIRED = _("Give the reference of the complaint this one duplicates.")
 MSG_DUPLICATE_OF_UNKNOWN = _("No other complaint of this organisation has that reference.")
-MSG_ASSIGNEE_NOT_STAFF = _("The assignee must be an active member of staff of this organisation.")
-
-
-def required_text(field: str, value: str, *, max_length: int = MAX_TEXT) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise CommandInvalid.single(field, MSG_REQUIRED)
-    if len(value) > max_length:
-        raise CommandInvalid.single(field, MSG_TOO_LONG % {"max": max_length})
-    return value
-
-
-def optional_text(field: str, value: str, *, max_length: int = MAX_TEXT) -> str:
-    value = (value or "").strip()
-    if len(value) > max_length:
-        raise CommandInvalid.single(field, MSG_TOO_LONG % {"max": max_length})
-    return value
-
-
-def choice(field: str, value: str, choices: type[models.TextChoices]) -> str:
-    if value not in choices.values:
-        raise CommandInvalid.single(field, MSG_UNKNOWN_CHOICE % {"value": value})
-    return value
 
 
 @register_kind
@@ -223,16 +197,55 @@ class Complaint(Case):
 
     @case_transition(source=OPEN_STATES, target=None, event=EventType.CASE_ASSIGNED, label=_("Assign"))
     def assign(self, *, actor: Actor, assignee_id: int | None) -> dict[str, Any]:
-        from accounts.models import PROVIDER_ROLES, User
+        return assignment_check(self, assignee_id)
 
-        if (
-            assignee_id is not None
-            and not User.objects.filter(
-                pk=assignee_id, organisation_id=self.organisation_id, role__in=PROVIDER_ROLES, is_active=True
-            ).exists()
-        ):
-            raise CommandInvalid.single("assignee", MSG_ASSIGNEE_NOT_STAFF)
-        return {"assignee_id": assignee_id}
+    # The two consequences of an overturned appeal; only the appeal commands take them.
+
+    @case_transition(
+        source=[ComplaintState.RESOLVED, ComplaintState.CLOSED],
+        target=None,
+        event=EventType.COMPLAINT_MEASURES_REVERSED,
+        label=_("Reverse measures after a successful appeal"),
+        public_label=_("Measures reversed on appeal"),
+    )
+    def reverse_measures(self, *, actor: Actor, appeal_reference: str, measure_numbers: list[int]) -> dict[str, Any]:
+        return {"appeal_reference": appeal_reference, "measure_numbers": sorted(set(measure_numbers))}
+
+    @case_transition(
+        source=[ComplaintState.REJECTED, ComplaintState.RESOLVED, ComplaintState.CLOSED],
+        target=ComplaintState.INVESTIGATING,
+        event=EventType.COMPLAINT_REOPENED,
+        label=_("Reopen after a successful appeal"),
+        public_label=_("Reopened on appeal"),
+    )
+    def reopen(self, *, actor: Actor, appeal_reference: str) -> dict[str, Any]:
+        _first, resolution_due_at = sla.deadlines_for(CaseKind.COMPLAINT, timezone.now())
+        return {"appeal_reference": appeal_reference, "resolution_due_at": resolution_due_at}
+
+    # --- Measures and their references ------------------------------------------------------
+
+    def measures_in_force(self) -> dict[int, str]:
+        """Measure number (1-based, as in its reference) → measure, for measures not reversed."""
+        reversed_numbers = set(self.details.get("reversed_measures", []))
+        return {
+            number: measure
+            for number, measure in enumerate(self.details.get("measures", []), start=1)
+            if number not in reversed_numbers
+        }
+
+
+def measure_reference(complaint_reference: str, number: int) -> str:
+    """The reference printed on the notice of a measure: C-7K4M-9QHX's second measure is M-7K4M-9QHX-2."""
+    return f"M{complaint_reference[1:]}-{number}"
+
+
+def parse_measure_reference(text: str) -> tuple[str, int] | None:
+    """(complaint reference, measure number) for a measure reference, however it was typed."""
+    compact = "".join(ch for ch in (text or "").upper() if ch.isalnum())
+    if len(compact) < 10 or compact[0] != "M" or not compact[9:].isdigit():
+        return None
+    body = compact[1:9]
+    return f"C-{body[:4]}-{body[4:]}", int(compact[9:])
 
 
 # --- Apply functions ------------------------------------------------------------------------
@@ -296,6 +309,21 @@ def _resolved(case: Case, data: dict[str, Any], event: Event) -> None:
         "measures": data["measures"],
         "decided_by": event.metadata["actor"]["user_id"],
     }
+
+
+@applies(EventType.COMPLAINT_MEASURES_REVERSED)
+def _measures_reversed(case: Case, data: dict[str, Any], event: Event) -> None:
+    already = set(case.details.get("reversed_measures", []))
+    case.details = {**case.details, "reversed_measures": sorted(already | set(data["measure_numbers"]))}
+
+
+@applies(EventType.COMPLAINT_REOPENED)
+def _reopened(case: Case, data: dict[str, Any], event: Event) -> None:
+    case.outcome = ""
+    case.resolved_at = None
+    case.closed_at = None
+    case.resolution_due_at = when(data["resolution_due_at"])
+    case.due_at = case.resolution_due_at
 
 
 @applies(EventType.COMPLAINT_CLOSED)

@@ -14,9 +14,9 @@ from cases.workflows.complaint import (
     MSG_DUPLICATE_OF_REQUIRED,
     MSG_MEASURES_REQUIRED,
     MSG_NO_MEASURES_WITHOUT_VIOLATION,
-    MSG_REQUIRED,
     Complaint,
 )
+from cases.workflows.validation import MSG_REQUIRED
 from notifications.models import OutboxMessage
 from tests.conftest import make_staff
 

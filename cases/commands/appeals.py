@@ -1,0 +1,202 @@
+"""Commands of the appeal workflow, including what an overturned appeal does to the complaint."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases import sla
+from cases.commands.common import (
+    Contact,
+    Submission,
+    command,
+    data_subject_for,
+    issue_reference,
+    issue_tracking_token,
+    load_for_update,
+)
+from cases.errors import CommandInvalid
+from cases.events import EventType
+from cases.models import CaseKind
+from cases.workflows.appeal import OPEN_STATES, Appeal, AppealTarget
+from cases.workflows.base import perform
+from cases.workflows.complaint import (
+    Complaint,
+    ComplaintState,
+    Outcome,
+    measure_reference,
+    parse_measure_reference,
+)
+from cases.workflows.validation import required_text
+
+if TYPE_CHECKING:
+    from accounts.actors import Actor
+
+MAX_STATEMENT = 5000
+DECIDED_STATES = {ComplaintState.REJECTED, ComplaintState.RESOLVED, ComplaintState.CLOSED}
+
+MSG_NOT_DECIDED = _("This complaint has no decision to appeal yet.")
+MSG_ALREADY_APPEALED = _("An appeal against this is already being handled (%(reference)s).")
+MSG_UNKNOWN_MEASURE = _("No enforcement measure has that reference. Check the notice you received.")
+MSG_MEASURE_REVERSED = _("That measure has already been reversed.")
+
+
+def _open_appeal(*, appealed_case_id: uuid.UUID, measure_number: int | None) -> Appeal | None:
+    appeals = Appeal.objects.filter(related_case_id=appealed_case_id, state__in=OPEN_STATES)
+    return next((a for a in appeals if a.details.get("measure_number") == measure_number), None)
+
+
+def _file(
+    *,
+    complaint: Complaint,
+    actor: Actor,
+    target: str,
+    measure_number: int | None,
+    statement: str,
+    contact: Contact,
+) -> Submission:
+    statement = required_text("statement", statement, max_length=MAX_STATEMENT)
+    existing = _open_appeal(appealed_case_id=complaint.id, measure_number=measure_number)
+    if existing is not None:
+        raise CommandInvalid.single("appeal", MSG_ALREADY_APPEALED % {"reference": existing.reference})
+    subject = data_subject_for(organisation=complaint.organisation, contact=contact)
+    if subject is None and target == AppealTarget.COMPLAINT_DECISION:
+        subject_id = complaint.subject_id  # the complainant appeals; their details are on file
+    else:
+        subject_id = subject.pk if subject else None
+    first_response_due_at, resolution_due_at = sla.deadlines_for(CaseKind.APPEAL, timezone.now())
+    measure = complaint.details["measures"][measure_number - 1] if measure_number else None
+    title = (
+        _("Appeal against measure %(reference)s")
+        % {"reference": measure_reference(complaint.reference, measure_number)}
+        if measure_number
+        else _("Appeal against the decision on %(reference)s") % {"reference": complaint.reference}
+    )
+    appeal = Appeal(id=uuid.uuid4())
+    appeal.record(
+        EventType.APPEAL_FILED,
+        {
+            "organisation_id": complaint.organisation_id,
+            "reference": issue_reference(CaseKind.APPEAL),
+            "title": str(title),
+            "target": target,
+            "appealed_case_id": complaint.id,
+            "appealed_reference": complaint.reference,
+            "measure_number": measure_number,
+            "measure": measure,
+            "original_decider": complaint.details.get("decided_by"),
+            "statement": statement,
+            "subject_id": subject_id,
+            "first_response_due_at": first_response_due_at,
+            "resolution_due_at": resolution_due_at,
+            "to_state": Appeal.States.FILED,
+        },
+        actor=actor,
+    )
+    return Submission(case=appeal, tracking_token=issue_tracking_token(appeal))
+
+
+@command
+def appeal_file_against_decision(
+    *,
+    complaint_id: uuid.UUID,
+    actor: Actor,
+    statement: str,
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    consent: bool = False,
+) -> Submission:
+    """The complainant appeals the decision on their complaint (from its tracking page)."""
+    complaint = load_for_update(Complaint, case_id=complaint_id, actor=actor, expected_version=None)
+    if complaint.state not in DECIDED_STATES:
+        raise CommandInvalid.single("complaint", MSG_NOT_DECIDED)
+    return _file(
+        complaint=complaint,
+        actor=actor,
+        target=AppealTarget.COMPLAINT_DECISION,
+        measure_number=None,
+        statement=statement,
+        contact=Contact(name=contact_name, email=contact_email, phone=contact_phone, consent=consent),
+    )
+
+
+@command
+def appeal_file_against_measure(
+    *,
+    measure_reference: str,
+    actor: Actor,
+    statement: str,
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    consent: bool = False,
+) -> Submission:
+    """A user appeals an enforcement measure, by the reference on the notice they received."""
+    parsed = parse_measure_reference(measure_reference)
+    complaint, number = None, 0
+    if parsed is not None:
+        complaint_reference, number = parsed
+        complaint = (
+            Complaint.objects.select_for_update()
+            .filter(reference=complaint_reference, outcome=Outcome.VIOLATION)
+            .first()
+        )
+    if complaint is None or not 1 <= number <= len(complaint.details.get("measures", [])):
+        raise CommandInvalid.single("measure_reference", MSG_UNKNOWN_MEASURE)
+    if number not in complaint.measures_in_force():
+        raise CommandInvalid.single("measure_reference", MSG_MEASURE_REVERSED)
+    return _file(
+        complaint=complaint,
+        actor=actor,
+        target=AppealTarget.MEASURE,
+        measure_number=number,
+        statement=statement,
+        contact=Contact(name=contact_name, email=contact_email, phone=contact_phone, consent=consent),
+    )
+
+
+@command
+def appeal_overturn(*, case_id: uuid.UUID, actor: Actor, expected_version: int, reason: str) -> Appeal:
+    """Overturn the original decision and undo it, in the same transaction: reverse the
+    appealed measure (or every measure of the decision), or reopen a complaint that was
+    rejected or found no violation."""
+    appeal = load_for_update(Appeal, case_id=case_id, actor=actor, expected_version=expected_version)
+    perform(appeal, "overturn", actor=actor, reason=reason)
+    complaint = load_for_update(Complaint, case_id=appeal.related_case_id, actor=actor, expected_version=None)
+    if complaint.outcome == Outcome.VIOLATION:
+        number = appeal.details["measure_number"]
+        numbers = [number] if number else list(complaint.measures_in_force())
+        perform(complaint, "reverse_measures", actor=actor, appeal_reference=appeal.reference, measure_numbers=numbers)
+    else:
+        perform(complaint, "reopen", actor=actor, appeal_reference=appeal.reference)
+    return appeal
+
+
+def _appeal_action(action: str) -> Callable[..., Appeal]:
+    @command
+    def run(*, case_id: uuid.UUID, actor: Actor, expected_version: int, **arguments: Any) -> Appeal:
+        appeal = load_for_update(Appeal, case_id=case_id, actor=actor, expected_version=expected_version)
+        perform(appeal, action, actor=actor, **arguments)
+        return appeal
+
+    run.__name__ = run.__qualname__ = f"appeal_{action}"
+    return run
+
+
+appeal_start_review = _appeal_action("start_review")
+appeal_uphold = _appeal_action("uphold")
+appeal_close = _appeal_action("close")
+appeal_assign = _appeal_action("assign")
+
+APPEAL_COMMANDS: dict[str, Callable[..., Appeal]] = {
+    "start_review": appeal_start_review,
+    "uphold": appeal_uphold,
+    "overturn": appeal_overturn,
+    "close": appeal_close,
+    "assign": appeal_assign,
+}

@@ -1,0 +1,195 @@
+"""What every command shares: one transaction, scoped loading, contact details, evidence."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from functools import wraps
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from accounts.actors import Actor
+from cases.errors import CaseNotFound, CommandInvalid, ConcurrencyConflict
+from cases.events import EventType
+from cases.eventstore import STREAM_VERSION_CONSTRAINT, stream_head
+from cases.evidence import (
+    MAX_EVIDENCE_FILES,
+    EvidenceRejected,
+    InspectedFile,
+    inspect_upload,
+    read_synthetic_label,
+    store_evidence,
+)
+from cases.models import Case, DataSubject, Evidence, TrackingCredential
+from cases.references import new_reference, new_tracking_token, token_hash
+from cases.workflows.validation import optional_text
+
+if TYPE_CHECKING:
+    from accounts.models import Organisation
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+MSG_CONSENT_REQUIRED = _("To be contacted you must agree to the processing of your contact details.")
+MSG_EMAIL_INVALID = _("Enter a valid e-mail address.")
+MSG_PHONE_INVALID = _("Enter a valid phone number (digits, optionally starting with +).")
+MSG_TOO_MANY_FILES = _("At most %(max)s files.")
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
+_email_validator = EmailValidator()
+
+
+def command(func: Callable[P, R]) -> Callable[P, R]:
+    """Run a command in one transaction, reporting a lost race as a ConcurrencyConflict."""
+
+    @wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            with transaction.atomic():
+                return func(*args, **kwargs)
+        except IntegrityError as exc:
+            # The unique (stream, version) constraint is the last line of defence: another
+            # writer appended between our version check and our insert.
+            if "stream_version" not in str(exc) and STREAM_VERSION_CONSTRAINT not in str(exc):
+                raise
+            case_id = kwargs.get("case_id")
+            if not isinstance(case_id, uuid.UUID):
+                raise
+            raise ConcurrencyConflict(
+                stream_id=case_id,
+                expected_version=int(kwargs.get("expected_version", 0)),  # type: ignore[call-overload]
+                current_version=stream_head(case_id)[0],
+            ) from exc
+
+    return run
+
+
+def load_for_update(model: type[Case], *, case_id: uuid.UUID, actor: Actor, expected_version: int | None) -> Any:
+    """The case, locked, if the actor may see it; its version checked unless None."""
+    try:
+        case = model.objects.for_actor(actor).select_for_update().get(pk=case_id)  # type: ignore[attr-defined]
+    except (model.DoesNotExist, ValidationError) as exc:
+        raise CaseNotFound() from exc
+    if expected_version is not None:
+        case.check_version(expected_version)
+    return case
+
+
+@dataclass(frozen=True)
+class Submission:
+    case: Case
+    tracking_token: str  # shown once to the filer; only its hash is kept
+
+
+def issue_reference(kind: str) -> str:
+    while True:
+        reference = new_reference(kind)
+        if not Case.objects.filter(reference=reference).exists():
+            return reference
+
+
+def issue_tracking_token(case: Case) -> str:
+    token = new_tracking_token()
+    TrackingCredential.objects.create(case=case, token_hash=token_hash(token))
+    return token
+
+
+# --- Contact details ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    consent: bool = False
+
+
+def data_subject_for(*, organisation: Organisation, contact: Contact) -> DataSubject | None:
+    """Keep the filer's contact details apart from the log; None when they gave none."""
+    name = optional_text("contact_name", contact.name, max_length=100)
+    email = (contact.email or "").strip()
+    phone = (contact.phone or "").strip()
+    if not (name or email or phone):
+        return None
+    errors: dict[str, list[Any]] = {}
+    if email:
+        try:
+            _email_validator(email)
+        except ValidationError:
+            errors["contact_email"] = [MSG_EMAIL_INVALID]
+    if phone and not _PHONE.match(phone):
+        errors["contact_phone"] = [MSG_PHONE_INVALID]
+    if not contact.consent:
+        errors["consent"] = [MSG_CONSENT_REQUIRED]
+    if errors:
+        raise CommandInvalid(errors)
+    return DataSubject.objects.create(
+        organisation=organisation,
+        name=name,
+        email=email,
+        phone=phone,
+        language=get_language() or settings.LANGUAGE_CODE,
+        consented_at=timezone.now(),
+    )
+
+
+# --- Evidence -------------------------------------------------------------------------------
+
+
+class UploadedFile(Protocol):
+    name: str
+
+    def read(self, size: int = ..., /) -> bytes: ...
+    def seek(self, offset: int, whence: int = ..., /) -> int: ...
+
+
+def inspect_evidence(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, InspectedFile]]:
+    """Check every file before anything is written: count, size and real type."""
+    if len(files) > MAX_EVIDENCE_FILES:
+        raise CommandInvalid.single("evidence", MSG_TOO_MANY_FILES % {"max": MAX_EVIDENCE_FILES})
+    inspected = []
+    for upload in files:
+        try:
+            upload.seek(0)
+            found = inspect_upload(upload.name or "", upload)  # type: ignore[arg-type]
+        except EvidenceRejected as exc:
+            raise CommandInvalid.single("evidence", exc.message) from exc
+        inspected.append((upload, found))
+    return inspected
+
+
+def attach_evidence(case: Case, files: list[tuple[UploadedFile, InspectedFile]], *, actor: Actor) -> None:
+    """Keep each file, record it on the case, then record what its synthetic-content label says.
+
+    Files are content-addressed: one kept by a transaction that later rolls back is an
+    unreferenced copy, never a wrong one."""
+    reader = Actor.system(request_id=actor.request_id)
+    for upload, inspected in files:
+        upload.seek(0)
+        storage_path = store_evidence(upload, inspected)  # type: ignore[arg-type]
+        evidence = Evidence.objects.create(
+            case=case,
+            sha256=inspected.sha256,
+            storage_path=storage_path,
+            content_type=inspected.content_type,
+            size=inspected.size,
+            original_name=inspected.original_name,
+        )
+        file_facts = {"evidence_id": str(evidence.id), "sha256": inspected.sha256}
+        case.record(
+            EventType.CASE_EVIDENCE_ADDED,
+            {**file_facts, "size": inspected.size, "content_type": inspected.content_type},
+            actor=actor,
+        )
+        finding = read_synthetic_label(settings.EVIDENCE_ROOT / storage_path, inspected.content_type)
+        case.record(EventType.CASE_SYNTHETIC_LABEL_CHECKED, {**file_facts, **asdict(finding)}, actor=reader)

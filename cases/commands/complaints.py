@@ -1,0 +1,164 @@
+"""Commands of the complaint / report workflow."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases import sla
+from cases.commands.common import (
+    Contact,
+    Submission,
+    UploadedFile,
+    attach_evidence,
+    command,
+    data_subject_for,
+    inspect_evidence,
+    issue_reference,
+    issue_tracking_token,
+    load_for_update,
+)
+from cases.errors import CommandInvalid
+from cases.events import EventType
+from cases.models import CaseKind, Priority
+from cases.workflows.base import perform
+from cases.workflows.complaint import CATEGORY_PRIORITY, Category, Complaint
+from cases.workflows.validation import choice, optional_text, required_text
+
+if TYPE_CHECKING:
+    from accounts.actors import Actor
+    from accounts.models import Organisation
+
+MAX_URLS = 10
+MAX_URL_LENGTH = 2000
+MAX_DESCRIPTION = 5000
+MAX_TITLE = 200
+
+MSG_URL_INVALID = _("“%(url)s” is not a valid web address (http or https).")
+MSG_TOO_MANY_URLS = _("At most %(max)s web addresses.")
+MSG_NOT_A_PROVIDER = _("Complaints can only be filed with a service provider.")
+
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def _clean_urls(urls: Sequence[str]) -> list[str]:
+    cleaned = [u.strip() for u in urls if u and u.strip()]
+    if len(cleaned) > MAX_URLS:
+        raise CommandInvalid.single("content_urls", MSG_TOO_MANY_URLS % {"max": MAX_URLS})
+    for url in cleaned:
+        try:
+            if len(url) > MAX_URL_LENGTH:
+                raise ValidationError("too long")
+            _url_validator(url)
+        except ValidationError as exc:
+            raise CommandInvalid.single("content_urls", MSG_URL_INVALID % {"url": url[:100]}) from exc
+    return list(dict.fromkeys(cleaned))
+
+
+def _default_title(description: str) -> str:
+    first_line = description.splitlines()[0] if description else ""
+    return first_line[:60] + ("…" if len(first_line) > 60 else "")
+
+
+@command
+def complaint_submit(
+    *,
+    organisation: Organisation,
+    actor: Actor,
+    category: str,
+    description: str,
+    content_urls: Sequence[str] = (),
+    title: str = "",
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    consent: bool = False,
+    evidence: Sequence[UploadedFile] = (),
+) -> Submission:
+    """File a complaint or report. Anonymous filing is allowed; contact details need consent."""
+    if organisation.kind != "provider":
+        raise CommandInvalid.single("organisation", MSG_NOT_A_PROVIDER)
+    category = choice("category", category, Category)
+    description = required_text("description", description, max_length=MAX_DESCRIPTION)
+    title = optional_text("title", title, max_length=MAX_TITLE) or _default_title(description)
+    urls = _clean_urls(content_urls)
+    files = inspect_evidence(evidence)
+    subject = data_subject_for(
+        organisation=organisation,
+        contact=Contact(name=contact_name, email=contact_email, phone=contact_phone, consent=consent),
+    )
+    first_response_due_at, resolution_due_at = sla.deadlines_for(CaseKind.COMPLAINT, timezone.now())
+    complaint = Complaint(id=uuid.uuid4())
+    complaint.record(
+        EventType.COMPLAINT_SUBMITTED,
+        {
+            "organisation_id": organisation.pk,
+            "reference": issue_reference(CaseKind.COMPLAINT),
+            "category": category,
+            "title": title,
+            "description": description,
+            "content_urls": urls,
+            "priority": int(CATEGORY_PRIORITY.get(category, Priority.NORMAL)),
+            "subject_id": subject.pk if subject else None,
+            "first_response_due_at": first_response_due_at,
+            "resolution_due_at": resolution_due_at,
+            "to_state": Complaint.States.SUBMITTED,
+        },
+        actor=actor,
+    )
+    attach_evidence(complaint, files, actor=actor)
+    return Submission(case=complaint, tracking_token=issue_tracking_token(complaint))
+
+
+@command
+def complaint_receive_information(
+    *,
+    case_id: uuid.UUID,
+    actor: Actor,
+    expected_version: int,
+    text: str,
+    evidence: Sequence[UploadedFile] = (),
+) -> Complaint:
+    """The complainant's answer to a question (or staff recording one given by phone)."""
+    files = inspect_evidence(evidence)
+    complaint = load_for_update(Complaint, case_id=case_id, actor=actor, expected_version=expected_version)
+    perform(complaint, "receive_information", actor=actor, text=text)
+    attach_evidence(complaint, files, actor=actor)
+    return complaint
+
+
+def _complaint_action(action: str) -> Callable[..., Complaint]:
+    @command
+    def run(*, case_id: uuid.UUID, actor: Actor, expected_version: int, **arguments: Any) -> Complaint:
+        complaint = load_for_update(Complaint, case_id=case_id, actor=actor, expected_version=expected_version)
+        perform(complaint, action, actor=actor, **arguments)
+        return complaint
+
+    run.__name__ = run.__qualname__ = f"complaint_{action}"
+    return run
+
+
+complaint_accept = _complaint_action("accept")
+complaint_reject = _complaint_action("reject")
+complaint_start_investigation = _complaint_action("start_investigation")
+complaint_request_information = _complaint_action("request_information")
+complaint_resolve = _complaint_action("resolve")
+complaint_close = _complaint_action("close")
+complaint_assign = _complaint_action("assign")
+
+COMPLAINT_COMMANDS: dict[str, Callable[..., Complaint]] = {
+    "accept": complaint_accept,
+    "reject": complaint_reject,
+    "start_investigation": complaint_start_investigation,
+    "request_information": complaint_request_information,
+    "receive_information": complaint_receive_information,
+    "resolve": complaint_resolve,
+    "close": complaint_close,
+    "assign": complaint_assign,
+}
