@@ -45,6 +45,11 @@ def _postgres_only() -> None:
         pytest.skip("runs on PostgreSQL only (this run uses SQLite)")
 
 
+@pytest.fixture(autouse=True)
+def _evidence_in_a_temporary_folder(settings, tmp_path_factory: pytest.TempPathFactory) -> None:
+    settings.EVIDENCE_ROOT = tmp_path_factory.mktemp("evidence")
+
+
 # --- Organisations, people and actors -------------------------------------------------------
 
 
