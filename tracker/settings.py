@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "channels",
     "accounts",
@@ -201,11 +202,16 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Complaints, appeals and their tracking for deep-synthesis services.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The API reader is served from our own static files, never from a CDN.
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Security headers -----------------------------------------------------------------------
 
-SECURE_REFERRER_POLICY = "no-referrer"
+# No Referer ever leaves for another site. Within the site it is kept: with "no-referrer",
+# browsers send `Origin: null` on form posts (and no Referer over HTTPS), and Django's CSRF
+# check then refuses every form. Tracking tokens never appear in a URL, so no Referer carries one.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
@@ -216,6 +222,10 @@ CSRF_COOKIE_SECURE = not DEBUG
 
 # Where the public reaches the product; used in e-mails.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The short name (slug) of the service provider whose public pages these are: complaints filed
+# on the web go to it. Empty: the first provider organisation created.
+PUBLIC_PROVIDER = os.environ.get("PUBLIC_PROVIDER", "")
 
 # Public rate limits, "requests/seconds" per scope; each can be set as RATE_LIMIT_<SCOPE>.
 RATE_LIMITS = {
