@@ -7,13 +7,18 @@ import uuid
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organisation
 from cases.events import PUBLIC_EVENT_TYPES, EventType
 from cases.eventstore import Event
 from cases.evidence import open_evidence
 from cases.models import Case, Evidence, TrackingCredential, kind_class
 from cases.references import normalise_reference, token_hash, token_matches
+from cases.workflows.appeal import OPEN_STATES as OPEN_APPEAL_STATES
+from cases.workflows.appeal import Appeal
 from cases.workflows.complaint import Measure, Outcome, RejectionReason, measure_reference
 
 # Compared against when the reference is unknown, so that a wrong reference and a wrong token
@@ -41,6 +46,26 @@ def as_kind(case: Case) -> Case:
 def tracked_case(case_id: uuid.UUID | str) -> Case | None:
     case = Case.objects.filter(pk=case_id).first()
     return as_kind(case) if case else None
+
+
+def public_provider(slug: str = "") -> Organisation | None:
+    """The service provider a public filing goes to: the one named by `slug`; else the one set
+    in settings.PUBLIC_PROVIDER; else the only provider there is. None when that is ambiguous
+    or unknown: with several providers the product does not guess."""
+    providers = Organisation.objects.filter(kind=Organisation.Kind.PROVIDER)
+    slug = slug or settings.PUBLIC_PROVIDER
+    if slug:
+        return providers.filter(slug=slug).first()
+    candidates = list(providers.order_by("pk")[:2])
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def open_decision_appeal(complaint: Case) -> Case | None:
+    """The appeal against this complaint's decision that is still being handled, if any.
+
+    Appeals against a single measure of the decision are separate and do not count."""
+    appeals = Appeal.objects.filter(related_case_id=complaint.pk, state__in=OPEN_APPEAL_STATES).order_by("created_at")
+    return next((appeal for appeal in appeals if appeal.details.get("measure_number") is None), None)
 
 
 # --- What the public sees -------------------------------------------------------------------
@@ -93,7 +118,14 @@ def _public_lines(event: Event, reference: str) -> list[str]:
     if event.type in (EventType.APPEAL_UPHELD, EventType.APPEAL_OVERTURNED):
         return [data["reason"]]
     if event.type == EventType.CASE_EVIDENCE_ADDED:
-        return [f"{data['content_type']}, {data['size']:,} bytes, SHA-256 {data['sha256'][:16]}…"]
+        return [
+            _("%(type)s, %(size)s bytes, SHA-256 %(digest)s…")
+            % {
+                "type": data["content_type"],
+                "size": number_format(data["size"], force_grouping=True),
+                "digest": data["sha256"][:16],
+            }
+        ]
     return []
 
 

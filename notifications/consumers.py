@@ -6,6 +6,7 @@ the client fetches what changed (and anything it missed) over HTTP.
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -27,7 +28,10 @@ def _may_follow_case(scope: dict[str, Any], case_id: uuid.UUID) -> bool:
         actor = Actor.for_user(user)
     else:
         session = scope.get("session") or {}
-        tracked = frozenset(uuid.UUID(c) for c in session.get(TRACKED_CASES_SESSION_KEY, {}))
+        grants = session.get(TRACKED_CASES_SESSION_KEY) or {}
+        now = time.time()
+        # {case id: expiry}: only grants still in force count, as on the web pages.
+        tracked = frozenset(uuid.UUID(case_id) for case_id, expiry in grants.items() if int(expiry) > now)
         actor = Actor.public(tracked_case_ids=tracked)
     return Case.objects.for_actor(actor).filter(pk=case_id).exists()
 

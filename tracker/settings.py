@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tracker.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -172,6 +173,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Five evidence files of 10 MB and the form around them; anything larger is refused unread.
+MAX_REQUEST_BYTES = _env_int("MAX_REQUEST_BYTES", 55 * 1024 * 1024)
 # Evidence lives outside any web root and is only ever streamed to staff by a view.
 EVIDENCE_ROOT = Path(os.environ.get("EVIDENCE_ROOT", VAR_DIR / "evidence"))
 
@@ -224,7 +227,7 @@ CSRF_COOKIE_SECURE = not DEBUG
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # The short name (slug) of the service provider whose public pages these are: complaints filed
-# on the web go to it. Empty: the first provider organisation created.
+# on the web and the API go to it. Empty: the only provider, when there is exactly one.
 PUBLIC_PROVIDER = os.environ.get("PUBLIC_PROVIDER", "")
 
 # Public rate limits, "requests/seconds" per scope; each can be set as RATE_LIMIT_<SCOPE>.

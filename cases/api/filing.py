@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.actors import Actor
 from accounts.models import Organisation
 from cases.errors import CommandInvalid
+from cases.selectors import public_provider
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -21,23 +22,14 @@ MSG_PROVIDER_UNKNOWN = _("No service provider has the short name “%(slug)s”.
 
 
 def filing_organisation(*, slug: str = "") -> Organisation:
-    """The provider organisation a public filing goes to.
-
-    With a slug, the provider of that short name. Without one, the only provider there is: an
-    installation serving one provider asks nothing of the public, and once there are several
-    the filer must say which, rather than the product guessing. A regulator is never chosen:
-    complaints are filed with the service provider.
-    """
-    providers = Organisation.objects.filter(kind=Organisation.Kind.PROVIDER)
-    if slug:
-        organisation = providers.filter(slug=slug).first()
-        if organisation is None:
+    """The provider organisation a public filing goes to (see selectors.public_provider); a
+    regulator is never chosen: complaints are filed with the service provider."""
+    organisation = public_provider(slug)
+    if organisation is None:
+        if slug:
             raise CommandInvalid.single("provider", MSG_PROVIDER_UNKNOWN % {"slug": slug})
-        return organisation
-    candidates = list(providers.order_by("pk")[:2])
-    if len(candidates) != 1:
         raise CommandInvalid.single("provider", MSG_PROVIDER_REQUIRED)
-    return candidates[0]
+    return organisation
 
 
 def public_actor(request: Request, *, tracking: Case | None = None) -> Actor:

@@ -1,4 +1,38 @@
-from django.urls import URLPattern
+"""Public pages (and the staff evidence download) at the root of the site."""
+
+from django.urls import path, register_converter
+
+from cases.web.views import filing, pages, staff, tracking
+
+
+class ReferenceConverter:
+    """A case reference as people type it: letters, digits and dashes (normalised later)."""
+
+    regex = "[A-Za-z0-9-]{1,30}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ReferenceConverter, "reference")
 
 app_name = "web"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("flow/", pages.flow, name="flow"),
+    path("complaints/new/", filing.complaint_new, name="complaint_new"),
+    path("appeals/new/", filing.appeal_new, name="appeal_new"),
+    path("filed/<reference:reference>/", filing.filed, name="filed"),
+    path("track/", tracking.track_lookup, name="track_lookup"),
+    path("track/<reference:reference>/", tracking.track, name="track"),
+    path("track/<reference:reference>/information/", tracking.add_information, name="add_information"),
+    path("track/<reference:reference>/appeal/", tracking.appeal_decision, name="appeal_decision"),
+    path(
+        "staff/cases/<uuid:case_id>/evidence/<uuid:evidence_id>/",
+        staff.evidence_download,
+        name="staff_evidence",
+    ),
+]

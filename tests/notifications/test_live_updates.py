@@ -81,3 +81,28 @@ def test_the_channel_layer_is_redis_when_configured(settings):
     from channels.layers import get_channel_layer
 
     assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+
+
+def _tracking_cookie(case_id, expiry):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["tracked_cases"] = {str(case_id): int(expiry)}
+    session.create()
+    return f"sessionid={session.session_key}"
+
+
+def test_a_complainant_follows_their_case_only_while_their_tracking_grant_lasts(asgi_server, submit_complaint, agent):
+    import time
+
+    case = submit_complaint().case
+    dispatch_batch()
+
+    with pytest.raises(InvalidStatus) as refused:
+        _open(asgi_server, f"/ws/cases/{case.id}/", _tracking_cookie(case.id, time.time() - 1))
+    assert refused.value.response.status_code == 403
+
+    with _open(asgi_server, f"/ws/cases/{case.id}/", _tracking_cookie(case.id, time.time() + 600)) as socket:
+        commands.complaint_accept(case_id=case.id, actor=agent, expected_version=1)
+        dispatch_batch()
+        assert json.loads(socket.recv(timeout=10))["version"] == 2

@@ -1,0 +1,1 @@
+"""Views of the public pages (and the one staff download), by concern."""

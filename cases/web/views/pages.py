@@ -1,0 +1,56 @@
+"""The home page and the published processing flow with its time limits (articles 8 and 12)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from cases.models import Case, CaseKind, kind_classes
+from cases.sla import TimeUnit, limits_for
+from cases.web.flow import flow_diagram
+from cases.web.public_text import describe_limit
+
+
+def kind_label(case_class: type[Case]) -> str:
+    kind = case_class.objects.kind  # type: ignore[attr-defined]
+    return str(CaseKind(kind).label) if kind in CaseKind.values else str(case_class._meta.verbose_name)
+
+
+def _declared_order(case_class: type[Case]) -> int:
+    """Kinds in the order CaseKind declares them (complaints first); any other kind after them."""
+    kind = case_class.objects.kind  # type: ignore[attr-defined]
+    return CaseKind.values.index(kind) if kind in CaseKind.values else len(CaseKind.values)
+
+
+def published_limits() -> list[dict[str, Any]]:
+    """Each case kind's time limits as they stand in the policy table right now."""
+    published = []
+    for case_class in sorted(kind_classes(), key=_declared_order):
+        kind = case_class.objects.kind  # type: ignore[attr-defined]
+        first_response, resolution = limits_for(kind)
+        published.append(
+            {
+                "kind": kind,
+                "label": kind_label(case_class),
+                "first_response": describe_limit(first_response),
+                "resolution": describe_limit(resolution),
+                "working_days": TimeUnit.WORKING_DAYS in (first_response.unit, resolution.unit),
+                "case_class": case_class,
+            }
+        )
+    return published
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    limits = {entry["kind"]: entry for entry in published_limits()}
+    return render(request, "public/home.html", {"limits": limits})
+
+
+@require_GET
+def flow(request: HttpRequest) -> HttpResponse:
+    kinds = [{**entry, "diagram": flow_diagram(entry["case_class"], entry["label"])} for entry in published_limits()]
+    return render(request, "public/flow.html", {"kinds": kinds})

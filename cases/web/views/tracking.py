@@ -1,0 +1,189 @@
+"""Following a case with its private tracking link, answering questions, appealing a decision.
+
+The tracking link is /track/<reference>/#<token>: browsers never send the part after #, so the
+token reaches neither access logs nor Referer headers. The page reads it with a few lines of
+JavaScript and posts it here, where it is exchanged for short-lived access in the session;
+then the browser is sent to the clean address.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cases.commands import appeal_file_against_decision, complaint_receive_information
+from cases.commands.appeals import DECIDED_STATES
+from cases.errors import CommandInvalid, ConcurrencyConflict, TransitionForbidden, TransitionNotAllowed
+from cases.models import Case, CaseKind
+from cases.references import normalise_reference
+from cases.selectors import case_for_tracking, open_decision_appeal, open_question, public_timeline
+from cases.web.access import grant_tracking, public_actor, tracked_case
+from cases.web.forms import DecisionAppealForm, InformationForm, TrackingForm
+from cases.web.public_text import china_time, state_explanation
+from cases.web.views.pages import kind_label
+from cases.web.views.responses import filing_done, handles_rate_limits, honeypot_rejected, limit_per_address
+from cases.workflows.appeal import AppealTarget
+from cases.workflows.complaint import Category
+from tracker.ratelimit import check_rate
+
+MSG_CASE_CHANGED = gettext_lazy("Your case changed while you were writing. Read it again below, then send your answer.")
+MSG_INFORMATION_RECEIVED = gettext_lazy("Thank you. We have received your information and continue with your case.")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@handles_rate_limits
+def track_lookup(request: HttpRequest) -> HttpResponse:
+    """Find a case by its reference and tracking code."""
+    limit_per_address(request, "track")
+    if request.method == "POST":
+        return _exchange_token(request, TrackingForm(request.POST))
+    return render(request, "public/track_lookup.html", {"form": TrackingForm()})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@handles_rate_limits
+def track(request: HttpRequest, reference: str) -> HttpResponse:
+    """The case, to a browser holding access to it; otherwise the form that takes the code."""
+    limit_per_address(request, "track")
+    if request.method == "POST":
+        data = request.POST.copy()
+        data.setdefault("reference", reference)
+        return _exchange_token(request, TrackingForm(data))
+    case = tracked_case(request, reference)
+    if case is None:
+        form = TrackingForm(initial={"reference": normalise_reference(reference)})
+        return render(request, "public/track_lookup.html", {"form": form, "from_link": True})
+    return _case_page(request, case)
+
+
+def _exchange_token(request: HttpRequest, form: TrackingForm) -> HttpResponse:
+    reference, token = form.lookup()
+    # Guessing codes for one reference from many addresses is limited per reference too.
+    check_rate("track_reference", normalise_reference(reference))
+    case = case_for_tracking(reference, token)
+    if case is None:
+        # The same page, status and message whether the reference or the code was wrong.
+        return render(request, "public/track_lookup.html", {"form": TrackingForm.failed(reference)}, status=404)
+    grant_tracking(request, case.id)
+    return redirect("web:track", reference=case.reference)
+
+
+@never_cache
+@require_POST
+@handles_rate_limits
+def add_information(request: HttpRequest, reference: str) -> HttpResponse:
+    """The complainant's answer to the question on their case, with any new evidence."""
+    limit_per_address(request, "add_information")
+    case = tracked_case(request, reference)
+    if case is None:
+        return redirect("web:track", reference=normalise_reference(reference))
+    form = InformationForm(request.POST, request.FILES)
+    status = 400
+    if form.is_valid():
+        try:
+            complaint_receive_information(
+                case_id=case.id,
+                actor=public_actor(request),
+                expected_version=form.cleaned_data["expected_version"],
+                text=form.cleaned_data["text"],
+                evidence=form.cleaned_data["evidence"],
+            )
+        except CommandInvalid as exc:
+            form.add_command_errors(exc)
+        except (ConcurrencyConflict, TransitionNotAllowed, TransitionForbidden):
+            form.add_error(None, MSG_CASE_CHANGED)
+            status = 409
+        else:
+            messages.success(request, MSG_INFORMATION_RECEIVED)
+            return redirect("web:track", reference=case.reference)
+    case.refresh_from_db()
+    return _case_page(request, case, information_form=form, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@handles_rate_limits
+def appeal_decision(request: HttpRequest, reference: str) -> HttpResponse:
+    """Appeal the decision on one's own complaint, from its tracking page."""
+    case = tracked_case(request, reference)
+    if case is None:
+        return redirect("web:track", reference=normalise_reference(reference))
+    if case.kind != CaseKind.COMPLAINT:
+        raise Http404
+    context: dict[str, Any] = {"case": case, "open_appeal": open_decision_appeal(case)}
+    context["can_appeal"] = case.state in DECIDED_STATES and context["open_appeal"] is None
+    if request.method != "POST":
+        return render(request, "public/decision_appeal_form.html", {**context, "form": DecisionAppealForm()})
+
+    limit_per_address(request, "submit")
+    form = DecisionAppealForm(request.POST)
+    if form.honeypot_filled():
+        return honeypot_rejected(request)
+    if form.is_valid():
+        try:
+            submission = appeal_file_against_decision(
+                complaint_id=case.id,
+                actor=public_actor(request),
+                statement=form.cleaned_data["statement"],
+                **form.contact_arguments(),
+            )
+        except CommandInvalid as exc:
+            form.add_command_errors(exc)
+        else:
+            return filing_done(request, submission)
+    return render(request, "public/decision_appeal_form.html", {**context, "form": form}, status=400)
+
+
+def _case_page(
+    request: HttpRequest, case: Case, *, information_form: InformationForm | None = None, status: int = 200
+) -> HttpResponse:
+    is_complaint = case.kind == CaseKind.COMPLAINT
+    open_appeal = open_decision_appeal(case) if is_complaint else None
+    context = {
+        "case": case,
+        "kind_label": kind_label(type(case)),
+        "explanation": state_explanation(case),
+        "timeline": [
+            {
+                "when": china_time(entry.occurred_at),
+                "iso": entry.occurred_at.isoformat(),
+                "title": entry.title,
+                "lines": entry.lines,
+            }
+            for entry in public_timeline(case)
+        ],
+        "question": open_question(case),
+        "information_form": information_form or InformationForm(initial={"expected_version": case.version}),
+        "open_appeal": open_appeal,
+        "can_appeal": is_complaint and case.state in DECIDED_STATES and open_appeal is None,
+        "due": {
+            "first_response": china_time(case.first_response_due_at),
+            "first_responded": china_time(case.first_responded_at),
+            "resolution": china_time(case.resolution_due_at),
+            "resolved": china_time(case.resolved_at),
+            "paused_since": china_time(case.paused_at),
+        },
+        "category": _category_label(case) if is_complaint else "",
+        "appeal_target": _appeal_target(case) if not is_complaint else "",
+        "content_urls": case.details.get("content_urls", []) if is_complaint else [],
+    }
+    return render(request, "public/track_case.html", context, status=status)
+
+
+def _category_label(case: Case) -> str:
+    return str(Category(case.category).label) if case.category in Category.values else case.category
+
+
+def _appeal_target(case: Case) -> str:
+    target = case.details.get("target", "")
+    label = str(AppealTarget(target).label) if target in AppealTarget.values else target
+    return _("%(field)s: %(message)s") % {"field": label, "message": case.details.get("appealed_reference", "")}
