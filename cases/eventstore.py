@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.errors import ConcurrencyConflict
 from cases.events import SCHEMA_VERSIONS
+from cases.rows import insert_row
 
 GENESIS_HASH = "0" * 64
 STREAM_VERSION_CONSTRAINT = "event_stream_version_unique"
@@ -135,14 +136,18 @@ def append(
     data: dict[str, Any],
     metadata: dict[str, Any],
     occurred_at: dt.datetime | None = None,
+    head: tuple[int, str] | None = None,
 ) -> Event:
     """Append one event to a stream, refusing it unless the stream is at `expected_version`.
+
+    `head` is the stream's (version, last hash) when the caller already holds them, from the
+    case row that is written with every event; otherwise they are read from the table.
 
     Call inside the command's transaction. Two writers that both pass the version check are
     stopped by the unique (stream, version) constraint; `cases.commands.command` turns that
     IntegrityError into a ConcurrencyConflict once the transaction has rolled back.
     """
-    current_version, previous_hash = stream_head(stream_id)
+    current_version, previous_hash = head if head is not None else stream_head(stream_id)
     if current_version != expected_version:
         raise ConcurrencyConflict(
             stream_id=stream_id, expected_version=expected_version, current_version=current_version
@@ -158,8 +163,23 @@ def append(
         previous_hash=previous_hash,
     )
     event.hash = event.computed_hash()
-    event.save(force_insert=True)
+    event.position = insert_row(event, _APPENDED_FIELDS, returning="position")
+    event._state.adding = False
+    event._state.db = DEFAULT_DB_ALIAS
     return event
+
+
+_APPENDED_FIELDS = (
+    "stream_id",
+    "stream_version",
+    "type",
+    "schema_version",
+    "data",
+    "metadata",
+    "occurred_at",
+    "previous_hash",
+    "hash",
+)
 
 
 def stream_events(stream_id: uuid.UUID) -> models.QuerySet[Event]:

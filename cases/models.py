@@ -10,13 +10,14 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
 from cases.errors import ConcurrencyConflict
 from cases.eventstore import Event
 from cases.personal_data import DataSubject
+from cases.rows import insert_row, update_row
 from cases.sla import SlaPolicy
 
 if TYPE_CHECKING:
@@ -166,18 +167,45 @@ class Case(FSMModelMixin, models.Model):
 
         if not self.id:
             self.id = uuid.uuid4()
+        creating = self._state.adding
         event = eventstore.append(
             stream_id=self.id,
             expected_version=self.version,
             type=event_type,
             data=data,
             metadata=actor.metadata(),
+            # The case row, written with every event, already knows the stream's head; the
+            # unique (stream, version) constraint still refuses a concurrent append.
+            head=None if creating else (self.version, self.last_event_hash),
         )
-        creating = self._state.adding
         apply_event(self, event)
-        self.save(force_insert=creating)
+        if creating:
+            insert_row(self, [f.attname for f in self._meta.concrete_fields])
+            self._state.adding = False
+            self._state.db = DEFAULT_DB_ALIAS
+        else:
+            update_row(self, self._changed_fields())
+        self._remember_saved_values()
         outbox_enqueue(event=event, case=self)
         return event
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Case:
+        case = super().from_db(db, field_names, values)
+        case._remember_saved_values()
+        return case
+
+    def _remember_saved_values(self) -> None:
+        self._saved_values = {f.attname: self.__dict__.get(f.attname) for f in self._meta.concrete_fields}
+
+    def _changed_fields(self) -> list[str]:
+        """Only the columns an event changed are written: less to send, less WAL."""
+        saved = getattr(self, "_saved_values", {})
+        return [
+            f.attname
+            for f in self._meta.concrete_fields
+            if not f.primary_key and (f.attname not in saved or saved[f.attname] != self.__dict__.get(f.attname))
+        ]
 
 
 class TrackingCredential(models.Model):

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.events import EventType
+from cases.rows import insert_row
 from notifications.models import Channel, OutboxMessage
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ COMPLAINANT_EMAIL_EVENTS = frozenset(
         EventType.APPEAL_OVERTURNED,
     }
 )
+
+_QUEUED_FIELDS = [f.attname for f in OutboxMessage._meta.concrete_fields if not f.primary_key]
 
 # Set after each commit that queued something, so an in-process dispatcher wakes at once.
 # It is only a wake-up: a dispatcher in another process finds the rows by polling.
@@ -51,6 +54,7 @@ def outbox_enqueue(*, event: Event, case: Case) -> None:
             stream_id=event.stream_id,
             channel=Channel.LIVE,
             payload=live,
+            created_at=now,
             available_at=now,
         )
     ]
@@ -61,8 +65,10 @@ def outbox_enqueue(*, event: Event, case: Case) -> None:
                 stream_id=event.stream_id,
                 channel=Channel.EMAIL,
                 payload={**live, "subject_id": str(case.subject_id)},
+                created_at=now,
                 available_at=now,
             )
         )
-    OutboxMessage.objects.bulk_create(rows)
+    for row in rows:
+        insert_row(row, _QUEUED_FIELDS)
     transaction.on_commit(outbox_ready.set)

@@ -74,9 +74,17 @@ def command(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def load_for_update(model: type[Case], *, case_id: uuid.UUID, actor: Actor, expected_version: int | None) -> Any:
-    """The case, locked, if the actor may see it; its version checked unless None."""
+    """The case, if the actor may see it, with its version checked against the caller's.
+
+    With an expected version no lock is taken: a concurrent command that appended first makes
+    ours fail on the unique (stream, version) constraint, reported as a conflict. Without one
+    (a consequence applied to whatever the case is now) the row is locked, so that the write
+    is based on the latest state rather than failing."""
+    cases = model.objects.for_actor(actor)  # type: ignore[attr-defined]
+    if expected_version is None:
+        cases = cases.select_for_update()
     try:
-        case = model.objects.for_actor(actor).select_for_update().get(pk=case_id)  # type: ignore[attr-defined]
+        case = cases.get(pk=case_id)
     except (model.DoesNotExist, ValidationError) as exc:
         raise CaseNotFound() from exc
     if expected_version is not None:

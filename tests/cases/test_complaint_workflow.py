@@ -4,6 +4,7 @@ import json
 import pytest
 from django.utils import timezone
 
+import notifications.outbox
 from accounts.actors import Actor
 from cases import commands
 from cases.errors import CaseNotFound, CommandInvalid, ConcurrencyConflict, TransitionForbidden, TransitionNotAllowed
@@ -309,7 +310,7 @@ def test_a_command_that_fails_midway_leaves_no_event_and_no_projection_change(su
     def outbox_down(*args, **kwargs):
         raise ConnectionError("outbox table unavailable")
 
-    monkeypatch.setattr(OutboxMessage.objects, "bulk_create", outbox_down)
+    monkeypatch.setattr(notifications.outbox, "outbox_enqueue", outbox_down)
     with pytest.raises(ConnectionError):
         commands.complaint_accept(case_id=case.id, actor=agent, expected_version=1)
 
@@ -323,7 +324,7 @@ def test_a_submission_that_fails_midway_leaves_no_personal_data_behind(submit_co
     def outbox_down(*args, **kwargs):
         raise ConnectionError("outbox table unavailable")
 
-    monkeypatch.setattr(OutboxMessage.objects, "bulk_create", outbox_down)
+    monkeypatch.setattr(notifications.outbox, "outbox_enqueue", outbox_down)
     with pytest.raises(ConnectionError):
         submit_complaint(contact_email="person@example.com", consent=True)
 
