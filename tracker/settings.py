@@ -124,7 +124,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+# Where a page that needs a signed-in member of staff sends everyone else.
+LOGIN_URL = "/staff/login/"
 
 # --- Channels -------------------------------------------------------------------------------
 

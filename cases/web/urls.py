@@ -1,4 +1,4 @@
-"""Public pages (and the staff evidence download) at the root of the site."""
+"""Public pages and the staff workspace, at the root of the site."""
 
 from django.urls import path, register_converter
 
@@ -30,6 +30,11 @@ urlpatterns = [
     path("track/<reference:reference>/", tracking.track, name="track"),
     path("track/<reference:reference>/information/", tracking.add_information, name="add_information"),
     path("track/<reference:reference>/appeal/", tracking.appeal_decision, name="appeal_decision"),
+    # The staff workspace (signed-in provider staff only).
+    path("staff/login/", staff.staff_login, name="staff_login"),
+    path("staff/logout/", staff.staff_logout, name="staff_logout"),
+    path("staff/", staff.staff_queue, name="staff_queue"),
+    path("staff/cases/<uuid:case_id>/", staff.staff_case_page, name="staff_case"),
     path(
         "staff/cases/<uuid:case_id>/evidence/<uuid:evidence_id>/",
         staff.evidence_download,

@@ -45,7 +45,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, evidence):
     response = client.get(url(evidence))
 
     assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/")
+    assert response["Location"].startswith("/staff/login/")
 
 
 def test_a_member_of_the_public_tracking_the_case_cannot_download(client, submit_complaint):

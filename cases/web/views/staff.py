@@ -1,17 +1,94 @@
-"""The one staff page served here: downloading an evidence file, never shown inline."""
+"""The staff workspace: the queue, a case page, and downloading an evidence file.
+
+Read-only for now: each view checks who is asking, calls the selectors and lays out what
+they return. Every case query goes through `Case.objects.for_actor`.
+"""
 
 from __future__ import annotations
 
 import uuid
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.actors import Actor
 from cases.models import Case
 from cases.selectors import evidence_for_download
+from cases.staff_queries import (
+    case_contact,
+    case_evidence,
+    case_history,
+    queue_page,
+    related_cases,
+    staff_case,
+)
+from cases.web.staff_access import staff_member_required
+from cases.web.staff_display import case_facts, evidence_rows, kind_text, queue_rows, related_facts
+from cases.web.staff_forms import QueueFilterForm
+from cases.web.staff_history import history_rows
+
+staff_login = auth_views.LoginView.as_view(template_name="staff/login.html", next_page="web:staff_queue")
+staff_logout = auth_views.LogoutView.as_view(next_page="web:staff_login")
+
+
+@never_cache
+@require_GET
+@staff_member_required
+def staff_queue(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The organisation's cases, due first, filtered and paged by keyset."""
+    form = QueueFilterForm(request.GET)
+    context = {"form": form, "rows": [], "filtered": False}
+    if not form.is_valid():
+        return render(request, "staff/queue.html", context, status=400)
+    filters = form.filters()
+    page = queue_page(actor=actor, filters=filters, cursor=request.GET.get("cursor", ""))
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context.update(
+        rows=queue_rows(page.cases, now=timezone.now()),
+        filtered=any((filters.kind, filters.state, filters.assigned_to_me)),
+        next_query=_with_cursor(query, page.next_cursor),
+        previous_query=_with_cursor(query, page.previous_cursor),
+        first_query=query.urlencode(),
+    )
+    return render(request, "staff/queue.html", context)
+
+
+def _with_cursor(query: QueryDict, cursor: str) -> str:
+    if not cursor:
+        return ""
+    query = query.copy()
+    query["cursor"] = cursor
+    return query.urlencode()
+
+
+@never_cache
+@require_GET
+@staff_member_required
+def staff_case_page(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> HttpResponse:
+    """Everything the organisation's staff may see of one case, with its verified history."""
+    case = staff_case(actor=actor, case_id=case_id)
+    if case is None:
+        raise Http404
+    evidence = case_evidence(case=case)
+    history = case_history(case=case)
+    context = {
+        "case": case,
+        "kind_label": kind_text(case.kind),
+        "facts": case_facts(case, now=timezone.now()),
+        "related": related_facts(case, related_cases(actor=actor, case=case)),
+        "content_urls": case.details.get("content_urls", []),
+        "contact": case_contact(actor=actor, case=case),
+        "evidence": evidence_rows(case, evidence, history),
+        "history": history,
+        "rows": history_rows(case, history, evidence),
+    }
+    return render(request, "staff/case.html", context)
 
 
 @never_cache

@@ -1,0 +1,313 @@
+"""Reads of the staff workspace: the queue, one case with everything staff may see of it, and
+its history checked against the hash chain.
+
+Every query about cases starts from `Case.objects.for_actor`, so a member of staff never sees
+another organisation's cases, even through a related case or a crafted cursor.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
+
+from cases.events import EventType
+from cases.eventstore import ChainBreak, Event, stream_events, verify_chain
+from cases.models import Case, CaseKind, DataSubject, Evidence
+from cases.selectors import as_kind
+
+if TYPE_CHECKING:
+    from accounts.actors import Actor
+    from accounts.models import User
+
+QUEUE_PAGE_SIZE = 50
+
+# The queue's order: what is due first, then what has no deadline (paused or finished), each
+# oldest first; the id breaks ties so that every row has exactly one place.
+_DATED_ORDER = ("due_at", "created_at", "id")
+_DATED_ORDER_REVERSED = ("-due_at", "-created_at", "-id")
+_UNDATED_ORDER = ("created_at", "id")
+_UNDATED_ORDER_REVERSED = ("-created_at", "-id")
+
+
+# --- The queue ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    kind: str = ""
+    state: str = ""
+    assigned_to_me: bool = False
+
+
+@dataclass(frozen=True)
+class QueuePosition:
+    """A row's place in the queue's order; a cursor points just after or just before one."""
+
+    due_at: dt.datetime | None
+    created_at: dt.datetime
+    case_id: uuid.UUID
+
+    @classmethod
+    def of(cls, case: Case) -> QueuePosition:
+        return cls(due_at=case.due_at, created_at=case.created_at, case_id=case.id)  # type: ignore[arg-type]
+
+    def encode(self, direction: str) -> str:
+        document = [direction, self.due_at.isoformat() if self.due_at else None, self.created_at.isoformat()]
+        document.append(str(self.case_id))
+        return base64.urlsafe_b64encode(json.dumps(document, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+AFTER = "a"
+BEFORE = "b"
+
+
+def decode_cursor(cursor: str) -> tuple[str, QueuePosition] | None:
+    """(direction, position) of a cursor from a queue link, or None for anything malformed:
+    a cursor only says where to start reading, never what may be read."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        direction, due, created, case_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        position = QueuePosition(
+            due_at=parse_datetime(due) if due is not None else None,
+            created_at=parse_datetime(created),  # type: ignore[arg-type]
+            case_id=uuid.UUID(case_id),
+        )
+    except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
+        return None
+    if direction not in (AFTER, BEFORE) or position.created_at is None:
+        return None
+    if (due is not None and position.due_at is None) or any(
+        moment is not None and moment.tzinfo is None for moment in (position.due_at, position.created_at)
+    ):
+        return None
+    return direction, position
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    cases: list[Case]
+    next_cursor: str = ""
+    previous_cursor: str = ""
+
+
+def queue_cases(*, actor: Actor, filters: QueueFilters) -> QuerySet[Case]:
+    """The organisation's cases that pass the filters, unordered. Each filter is a column of the
+    (organisation, kind, state, due_at) index, or the assignee's foreign-key index."""
+    cases = Case.objects.for_actor(actor).select_related("assignee")
+    if filters.kind:
+        cases = cases.filter(kind=filters.kind)
+    if filters.state:
+        cases = cases.filter(state=filters.state)
+    if filters.assigned_to_me:
+        cases = cases.filter(assignee_id=actor.user_id)
+    return cases
+
+
+def queue_page(*, actor: Actor, filters: QueueFilters, cursor: str = "", size: int = QUEUE_PAGE_SIZE) -> QueuePage:
+    """One page of the queue, due first (no deadline last), read by keyset.
+
+    A page is found by comparing with the row at its edge instead of counting rows to skip,
+    so the thousandth page costs what the first does. Rows with a deadline and rows without
+    are read apart, each in index order: one query, or two on the page where they meet.
+    """
+    cases = queue_cases(actor=actor, filters=filters)
+    decoded = decode_cursor(cursor) if cursor else None
+    if decoded is not None and decoded[0] == BEFORE:
+        page = _page_before(cases, decoded[1], size)
+        if page is not None:
+            return page
+        decoded = None  # nothing (or not a full page) before it any more: start from the top
+    return _page_after(cases, decoded[1] if decoded else None, size)
+
+
+def _after_dated(position: QueuePosition) -> Q:
+    due, created, case_id = position.due_at, position.created_at, position.case_id
+    later = (
+        Q(due_at__gt=due) | Q(due_at=due, created_at__gt=created) | Q(due_at=due, created_at=created, id__gt=case_id)
+    )
+    # The bare lower bound is what lets the database start reading the index at the cursor.
+    return Q(due_at__gte=due) & later
+
+
+def _before_dated(position: QueuePosition) -> Q:
+    due, created, case_id = position.due_at, position.created_at, position.case_id
+    earlier = (
+        Q(due_at__lt=due) | Q(due_at=due, created_at__lt=created) | Q(due_at=due, created_at=created, id__lt=case_id)
+    )
+    return Q(due_at__lte=due) & earlier
+
+
+def _after_undated(position: QueuePosition) -> Q:
+    created, case_id = position.created_at, position.case_id
+    return Q(created_at__gte=created) & (Q(created_at__gt=created) | Q(created_at=created, id__gt=case_id))
+
+
+def _before_undated(position: QueuePosition) -> Q:
+    created, case_id = position.created_at, position.case_id
+    return Q(created_at__lte=created) & (Q(created_at__lt=created) | Q(created_at=created, id__lt=case_id))
+
+
+def _page_after(cases: QuerySet[Case], position: QueuePosition | None, size: int) -> QueuePage:
+    rows: list[Case] = []
+    if position is None or position.due_at is not None:
+        dated = cases.filter(due_at__isnull=False)
+        if position is not None:
+            dated = dated.filter(_after_dated(position))
+        rows = list(dated.order_by(*_DATED_ORDER)[: size + 1])
+    if len(rows) <= size:
+        undated = cases.filter(due_at__isnull=True)
+        if position is not None and position.due_at is None:
+            undated = undated.filter(_after_undated(position))
+        rows += list(undated.order_by(*_UNDATED_ORDER)[: size + 1 - len(rows)])
+    has_next = len(rows) > size
+    rows = rows[:size]
+    return QueuePage(
+        cases=[as_kind(case) for case in rows],
+        next_cursor=QueuePosition.of(rows[-1]).encode(AFTER) if has_next else "",
+        # A cursor means the reader came from an earlier page.
+        previous_cursor=QueuePosition.of(rows[0]).encode(BEFORE) if position is not None and rows else "",
+    )
+
+
+def _page_before(cases: QuerySet[Case], position: QueuePosition, size: int) -> QueuePage | None:
+    """The full page that ends just before `position`, or None when there is no full page
+    there (the reader is back at the top, or rows have moved since the link was made)."""
+    rows: list[Case] = []
+    if position.due_at is None:
+        undated = cases.filter(due_at__isnull=True).filter(_before_undated(position))
+        rows = list(undated.order_by(*_UNDATED_ORDER_REVERSED)[: size + 1])
+    if len(rows) <= size:
+        dated = cases.filter(due_at__isnull=False)
+        if position.due_at is not None:
+            dated = dated.filter(_before_dated(position))
+        rows += list(dated.order_by(*_DATED_ORDER_REVERSED)[: size + 1 - len(rows)])
+    if len(rows) <= size:
+        return None
+    rows = rows[:size]
+    rows.reverse()
+    return QueuePage(
+        cases=[as_kind(case) for case in rows],
+        next_cursor=QueuePosition.of(rows[-1]).encode(AFTER),
+        previous_cursor=QueuePosition.of(rows[0]).encode(BEFORE),
+    )
+
+
+# --- One case -------------------------------------------------------------------------------
+
+
+def staff_case(*, actor: Actor, case_id: uuid.UUID) -> Case | None:
+    """The case as its kind, if the actor may see it."""
+    case = Case.objects.for_actor(actor).select_related("assignee", "organisation").filter(pk=case_id).first()
+    return as_kind(case) if case else None
+
+
+def related_cases(*, actor: Actor, case: Case) -> list[Case]:
+    """The case an appeal is against, or the appeals against a complaint, oldest first."""
+    if case.related_case_id is not None:
+        related = Case.objects.for_actor(actor).filter(pk=case.related_case_id)
+    else:
+        related = Case.objects.for_actor(actor).filter(kind=CaseKind.APPEAL, related_case_id=case.id)
+    return [as_kind(other) for other in related.order_by("created_at")]
+
+
+def case_evidence(*, case: Case) -> list[Evidence]:
+    return list(Evidence.objects.filter(case=case).order_by("created_at"))
+
+
+def case_contact(*, actor: Actor, case: Case) -> DataSubject | None:
+    """The data subject's contact details, for staff of the case's organisation only."""
+    if case.subject_id is None or not actor.works_for(case.organisation_id):
+        return None
+    return DataSubject.objects.filter(pk=case.subject_id, organisation_id=case.organisation_id).first()
+
+
+# --- The history, verified ------------------------------------------------------------------
+
+
+VERIFIED = "verified"
+BROKEN = "broken"
+UNVERIFIED = "unverified"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    event: Event
+    verification: str  # VERIFIED, BROKEN (the first event that fails) or UNVERIFIED (after it)
+
+
+@dataclass(frozen=True)
+class CaseHistory:
+    entries: list[HistoryEntry]
+    chain_break: ChainBreak | None
+    # The chain is intact but stops short of what the case records (its last events are gone).
+    missing_tail: bool
+    people: dict[int, User] = field(default_factory=dict)
+
+    @property
+    def intact(self) -> bool:
+        return self.chain_break is None and not self.missing_tail
+
+
+def case_history(*, case: Case) -> CaseHistory:
+    """Every event of the case in order, each marked by what `verify_chain` made of it.
+
+    `case` must come from a scoped query (`staff_case`): the events are read by its id.
+    """
+    events = list(stream_events(case.id))
+    verified: set[int] = set()
+    chain_break: ChainBreak | None = None
+    for result in verify_chain(iter(events)):
+        if isinstance(result, ChainBreak):
+            chain_break = result
+        else:
+            verified.add(result.position)
+    broken_at = chain_break.event.position if chain_break is not None else None
+    entries = [
+        HistoryEntry(
+            event=event,
+            verification=VERIFIED
+            if event.position in verified
+            else BROKEN
+            if event.position == broken_at
+            else UNVERIFIED,
+        )
+        for event in events
+    ]
+    # The chain cannot show that events were cut from its end; the case row remembers where
+    # it ended, so compare with that.
+    last = events[-1] if events else None
+    missing_tail = last is None or (last.stream_version, last.hash) != (case.version, case.last_event_hash)
+    return CaseHistory(entries=entries, chain_break=chain_break, missing_tail=missing_tail, people=_people_in(events))
+
+
+def _people_in(events: Iterable[Event]) -> dict[int, User]:
+    """The members of staff an event names: its author, an assignee, an original decider."""
+    ids: set[int] = set()
+    for event in events:
+        ids.update(_user_ids(event))
+    if not ids:
+        return {}
+    return get_user_model().objects.only("id", "username").in_bulk(sorted(ids))  # type: ignore[return-value]
+
+
+def _user_ids(event: Event) -> list[int]:
+    # Read defensively: an altered event may hold anything, and its page must still show.
+    metadata = event.metadata if isinstance(event.metadata, dict) else {}
+    data = event.data if isinstance(event.data, dict) else {}
+    actor = metadata.get("actor") if isinstance(metadata.get("actor"), dict) else {}
+    found: list[Any] = [actor.get("user_id")]
+    if event.type == EventType.CASE_ASSIGNED:
+        found.append(data.get("assignee_id"))
+    if event.type == EventType.APPEAL_FILED:
+        found.append(data.get("original_decider"))
+    return [value for value in found if isinstance(value, int) and not isinstance(value, bool)]
