@@ -8,11 +8,17 @@ from the model's own fields, and values are prepared by those fields exactly as 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, models
+
+if TYPE_CHECKING:
+    from accounts.actors import Actor
+    from cases.models import Case
 
 
 @cache
@@ -57,3 +63,73 @@ def update_row(instance: models.Model, names: Sequence[str]) -> None:
     sql = _update_sql(model, tuple(names), connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*_prepared(instance, names), model._meta.pk.get_db_prep_value(instance.pk, connection)])
+
+
+# --- Loading one case for a command ---------------------------------------------------------
+
+# Stand-ins compiled into the cached statement in place of the caller's organisation and the
+# case id; they are swapped for the real values on every call. Neither can be a real value.
+_MARKER_ORGANISATION = -7_301_021
+_MARKER_CASE_ID = uuid.UUID("7e57ab1e-0000-4000-8000-00000000c0de")
+
+
+@dataclass(frozen=True)
+class _CompiledLoad:
+    sql: str
+    params: tuple[Any, ...]
+    attnames: tuple[str, ...]
+    # Column position → the functions the ORM would run on that column's raw value (JSON
+    # parsing, SQLite's text dates and UUIDs…), with the expression they expect.
+    converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
+
+    def row_values(self, row: Sequence[Any]) -> list[Any]:
+        values = list(row)
+        for position, functions, expression in self.converters:
+            for convert in functions:
+                values[position] = convert(values[position], expression, connection)
+        return values
+
+
+_compiled_loads: dict[tuple[Any, ...], _CompiledLoad] = {}
+
+
+def _compile_load(model: type[Case], actor: Actor, *, lock: bool) -> _CompiledLoad:
+    from accounts.actors import Actor
+
+    stand_in = Actor(role=actor.role, organisation_id=_MARKER_ORGANISATION)
+    cases = model.objects.for_actor(stand_in).filter(pk=_MARKER_CASE_ID)  # type: ignore[attr-defined]
+    if lock:
+        cases = cases.select_for_update()
+    compiler = cases.query.get_compiler(DEFAULT_DB_ALIAS)
+    sql, params = compiler.as_sql()
+    columns = [column for column, _sql, _alias in compiler.select]
+    attnames = tuple(column.target.attname for column in columns)
+    converters = tuple(
+        (position, tuple(functions), expression)
+        for position, (functions, expression) in compiler.get_converters(columns).items()
+    )
+    return _CompiledLoad(sql=sql, params=tuple(params), attnames=attnames, converters=converters)
+
+
+def load_case(model: type[Case], actor: Actor, case_id: uuid.UUID, *, lock: bool) -> Case | None:
+    """The case `case_id` of `model` if `actor` may see it (Case.objects.for_actor decides),
+    optionally locked. The scoped query is compiled once per kind of caller and reused: the
+    hot path of every staff command."""
+    if actor.is_public:  # the scope depends on how many cases they track: not worth caching
+        cases = model.objects.for_actor(actor)  # type: ignore[attr-defined]
+        return (cases.select_for_update() if lock else cases).filter(pk=case_id).first()
+    key = (model, actor.role, lock, connection.vendor)
+    compiled = _compiled_loads.get(key)
+    if compiled is None:
+        compiled = _compiled_loads[key] = _compile_load(model, actor, lock=lock)
+    pk = model._meta.pk
+    marker_id = pk.get_db_prep_value(_MARKER_CASE_ID, connection)
+    real_id = pk.get_db_prep_value(case_id, connection)
+    params = [
+        real_id if p == marker_id else actor.organisation_id if p == _MARKER_ORGANISATION else p
+        for p in compiled.params
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        row = cursor.fetchone()
+    return model.from_db(DEFAULT_DB_ALIAS, compiled.attnames, compiled.row_values(row)) if row else None

@@ -31,6 +31,7 @@ from cases.evidence import (
 )
 from cases.models import Case, DataSubject, Evidence, TrackingCredential
 from cases.references import new_reference, new_tracking_token, token_hash
+from cases.rows import load_case
 from cases.workflows.validation import optional_text
 
 if TYPE_CHECKING:
@@ -80,13 +81,9 @@ def load_for_update(model: type[Case], *, case_id: uuid.UUID, actor: Actor, expe
     ours fail on the unique (stream, version) constraint, reported as a conflict. Without one
     (a consequence applied to whatever the case is now) the row is locked, so that the write
     is based on the latest state rather than failing."""
-    cases = model.objects.for_actor(actor)  # type: ignore[attr-defined]
-    if expected_version is None:
-        cases = cases.select_for_update()
-    try:
-        case = cases.get(pk=case_id)
-    except (model.DoesNotExist, ValidationError) as exc:
-        raise CaseNotFound() from exc
+    case = load_case(model, actor, case_id, lock=expected_version is None)
+    if case is None:
+        raise CaseNotFound()
     if expected_version is not None:
         case.check_version(expected_version)
     return case
