@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,7 @@ from cases.commands.common import (
     issue_reference,
     issue_tracking_token,
     load_for_update,
+    transition_command,
 )
 from cases.errors import CommandInvalid
 from cases.events import EventType
@@ -177,21 +178,10 @@ def appeal_overturn(*, case_id: uuid.UUID, actor: Actor, expected_version: int, 
     return appeal
 
 
-def _appeal_action(action: str) -> Callable[..., Appeal]:
-    @command
-    def run(*, case_id: uuid.UUID, actor: Actor, expected_version: int, **arguments: Any) -> Appeal:
-        appeal = load_for_update(Appeal, case_id=case_id, actor=actor, expected_version=expected_version)
-        perform(appeal, action, actor=actor, **arguments)
-        return appeal
-
-    run.__name__ = run.__qualname__ = f"appeal_{action}"
-    return run
-
-
-appeal_start_review = _appeal_action("start_review")
-appeal_uphold = _appeal_action("uphold")
-appeal_close = _appeal_action("close")
-appeal_assign = _appeal_action("assign")
+appeal_start_review = transition_command(Appeal, "start_review")
+appeal_uphold = transition_command(Appeal, "uphold")
+appeal_close = transition_command(Appeal, "close")
+appeal_assign = transition_command(Appeal, "assign")
 
 APPEAL_COMMANDS: dict[str, Callable[..., Appeal]] = {
     "start_review": appeal_start_review,

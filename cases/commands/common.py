@@ -32,6 +32,7 @@ from cases.evidence import (
 from cases.models import Case, DataSubject, Evidence, TrackingCredential
 from cases.references import new_reference, new_tracking_token, token_hash
 from cases.rows import load_case
+from cases.workflows.base import perform
 from cases.workflows.validation import optional_text
 
 if TYPE_CHECKING:
@@ -87,6 +88,23 @@ def load_for_update(model: type[Case], *, case_id: uuid.UUID, actor: Actor, expe
     if expected_version is not None:
         case.check_version(expected_version)
     return case
+
+
+CaseT = TypeVar("CaseT", bound=Case)
+
+
+def transition_command(model: type[CaseT], action: str) -> Callable[..., CaseT]:
+    """The command that runs one workflow transition of `model`, named `<kind>_<action>`:
+    load the case for the actor at the expected version, perform the transition, return it."""
+
+    @command
+    def run(*, case_id: uuid.UUID, actor: Actor, expected_version: int, **arguments: Any) -> CaseT:
+        case = load_for_update(model, case_id=case_id, actor=actor, expected_version=expected_version)
+        perform(case, action, actor=actor, **arguments)
+        return case
+
+    run.__name__ = run.__qualname__ = f"{model.objects.kind}_{action}"  # type: ignore[attr-defined]
+    return run
 
 
 @dataclass(frozen=True)

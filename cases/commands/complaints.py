@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -23,6 +23,7 @@ from cases.commands.common import (
     issue_reference,
     issue_tracking_token,
     load_for_update,
+    transition_command,
 )
 from cases.errors import CommandInvalid
 from cases.events import EventType
@@ -133,24 +134,13 @@ def complaint_receive_information(
     return complaint
 
 
-def _complaint_action(action: str) -> Callable[..., Complaint]:
-    @command
-    def run(*, case_id: uuid.UUID, actor: Actor, expected_version: int, **arguments: Any) -> Complaint:
-        complaint = load_for_update(Complaint, case_id=case_id, actor=actor, expected_version=expected_version)
-        perform(complaint, action, actor=actor, **arguments)
-        return complaint
-
-    run.__name__ = run.__qualname__ = f"complaint_{action}"
-    return run
-
-
-complaint_accept = _complaint_action("accept")
-complaint_reject = _complaint_action("reject")
-complaint_start_investigation = _complaint_action("start_investigation")
-complaint_request_information = _complaint_action("request_information")
-complaint_resolve = _complaint_action("resolve")
-complaint_close = _complaint_action("close")
-complaint_assign = _complaint_action("assign")
+complaint_accept = transition_command(Complaint, "accept")
+complaint_reject = transition_command(Complaint, "reject")
+complaint_start_investigation = transition_command(Complaint, "start_investigation")
+complaint_request_information = transition_command(Complaint, "request_information")
+complaint_resolve = transition_command(Complaint, "resolve")
+complaint_close = transition_command(Complaint, "close")
+complaint_assign = transition_command(Complaint, "assign")
 
 COMPLAINT_COMMANDS: dict[str, Callable[..., Complaint]] = {
     "accept": complaint_accept,
