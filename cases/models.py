@@ -10,14 +10,14 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, models
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
 from cases.errors import ConcurrencyConflict
 from cases.eventstore import Event
 from cases.personal_data import DataSubject
-from cases.rows import insert_row, update_row
+from cases.rows import create_row, update_row
 from cases.sla import SlaPolicy
 
 if TYPE_CHECKING:
@@ -174,15 +174,14 @@ class Case(FSMModelMixin, models.Model):
             type=event_type,
             data=data,
             metadata=actor.metadata(),
-            # The case row, written with every event, already knows the stream's head; the
-            # unique (stream, version) constraint still refuses a concurrent append.
-            head=None if creating else (self.version, self.last_event_hash),
+            # A new case starts a new stream; an existing case row, written with every event,
+            # knows its stream's head. The unique (stream, version) constraint still refuses a
+            # concurrent append.
+            head=(0, eventstore.GENESIS_HASH) if creating else (self.version, self.last_event_hash),
         )
         apply_event(self, event)
         if creating:
-            insert_row(self, [f.attname for f in self._meta.concrete_fields])
-            self._state.adding = False
-            self._state.db = DEFAULT_DB_ALIAS
+            create_row(self)
         else:
             update_row(self, self._changed_fields())
         self._remember_saved_values()

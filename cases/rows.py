@@ -22,11 +22,13 @@ if TYPE_CHECKING:
 
 
 @cache
-def _insert_sql(model: type[models.Model], columns: tuple[str, ...], returning: str | None, vendor: str) -> str:
+def _insert_sql(
+    model: type[models.Model], columns: tuple[str, ...], returning: str | None, vendor: str, rows: int = 1
+) -> str:
     quote = connection.ops.quote_name
     fields = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
-    placeholders = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({fields}) VALUES ({placeholders})"  # noqa: S608 - names from the model
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * rows)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({fields}) VALUES {placeholders}"  # noqa: S608 - names from the model
     if returning:
         sql += f" RETURNING {quote(model._meta.get_field(returning).column)}"
     return sql
@@ -53,6 +55,26 @@ def insert_row(instance: models.Model, names: Sequence[str], *, returning: str |
         if returning:
             return cursor.fetchone()[0]
     return None
+
+
+def insert_rows(instances: Sequence[models.Model], names: Sequence[str]) -> None:
+    """INSERT the named fields of several new instances of one model in one statement."""
+    if not instances:
+        return
+    model = type(instances[0])._meta.concrete_model
+    sql = _insert_sql(model, tuple(names), None, connection.vendor, len(instances))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for instance in instances for value in _prepared(instance, names)])
+
+
+def create_row(instance: models.Model) -> models.Model:
+    """INSERT every column of a new `instance` whose primary key is already set (a UUID or a
+    one-to-one key) and whose automatic dates the caller filled; return it, saved."""
+    meta = instance._meta
+    insert_row(instance, [f.attname for f in meta.concrete_fields])
+    instance._state.adding = False
+    instance._state.db = DEFAULT_DB_ALIAS
+    return instance
 
 
 def update_row(instance: models.Model, names: Sequence[str]) -> None:

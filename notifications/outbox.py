@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.events import EventType
-from cases.rows import insert_row
+from cases.rows import insert_rows
 from notifications.models import Channel, OutboxMessage
 
 if TYPE_CHECKING:
@@ -69,6 +69,5 @@ def outbox_enqueue(*, event: Event, case: Case) -> None:
                 available_at=now,
             )
         )
-    for row in rows:
-        insert_row(row, _QUEUED_FIELDS)
+    insert_rows(rows, _QUEUED_FIELDS)
     transaction.on_commit(outbox_ready.set)

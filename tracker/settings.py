@@ -104,9 +104,14 @@ else:
     }
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
     # Server-side parameters let psycopg prepare the statements every command repeats, so the
     # server parses and plans them once per connection instead of on every call.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = _env_bool("DB_SERVER_SIDE_BINDING", True)
+    _options["server_side_binding"] = _env_bool("DB_SERVER_SIDE_BINDING", True)
+    # A pool of open connections: a new PostgreSQL connection per request costs more than the
+    # request's own work (a fresh backend process, its catalogue caches cold).
+    if _env_bool("DB_POOL", True):
+        _options["pool"] = {"min_size": 2, "max_size": _env_int("DB_POOL_MAX_SIZE", 20), "timeout": 10}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(

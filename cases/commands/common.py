@@ -31,7 +31,7 @@ from cases.evidence import (
 )
 from cases.models import Case, DataSubject, Evidence, TrackingCredential
 from cases.references import new_reference, new_tracking_token, token_hash
-from cases.rows import load_case
+from cases.rows import create_row, load_case
 from cases.workflows.base import perform
 from cases.workflows.validation import optional_text
 
@@ -122,7 +122,7 @@ def issue_reference(kind: str) -> str:
 
 def issue_tracking_token(case: Case) -> str:
     token = new_tracking_token()
-    TrackingCredential.objects.create(case=case, token_hash=token_hash(token))
+    create_row(TrackingCredential(case=case, token_hash=token_hash(token), created_at=timezone.now()))
     return token
 
 
@@ -156,14 +156,17 @@ def data_subject_for(*, organisation: Organisation, contact: Contact) -> DataSub
         errors["consent"] = [MSG_CONSENT_REQUIRED]
     if errors:
         raise CommandInvalid(errors)
-    return DataSubject.objects.create(
+    now = timezone.now()
+    subject = DataSubject(
         organisation=organisation,
         name=name,
         email=email,
         phone=phone,
         language=get_language() or settings.LANGUAGE_CODE,
-        consented_at=timezone.now(),
+        consented_at=now,
+        created_at=now,
     )
+    return create_row(subject)
 
 
 # --- Evidence -------------------------------------------------------------------------------
