@@ -330,3 +330,21 @@ def test_a_submission_that_fails_midway_leaves_no_personal_data_behind(submit_co
 
     assert _counts() == before
     assert not TrackingCredential.objects.exists()
+
+
+def test_a_reference_that_collides_is_drawn_again_and_nothing_is_lost(submit_complaint, monkeypatch):
+    from cases import references
+
+    taken = submit_complaint().case.reference
+    draws = iter([taken, "C-2345-6789"])
+    monkeypatch.setattr(references, "new_reference", lambda kind: next(draws))
+    import cases.commands.common as common
+
+    monkeypatch.setattr(common, "new_reference", references.new_reference)
+
+    case = submit_complaint(contact_email="person@example.com", consent=True).case
+
+    assert case.reference == "C-2345-6789"
+    assert Case.objects.filter(reference=taken).count() == 1
+    assert DataSubject.objects.count() == 1
+    assert Event.objects.filter(stream_id=case.id).count() == 1
