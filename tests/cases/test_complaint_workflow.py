@@ -268,6 +268,17 @@ def test_staff_of_another_organisation_cannot_see_the_case(submit_complaint, oth
     assert Case.objects.get(pk=case.id).state == "submitted"
 
 
+def test_a_regulator_cannot_act_on_a_providers_complaint(submit_complaint):
+    from accounts.models import Organisation
+
+    regulator = Organisation.objects.create(slug="cac", name="CAC", kind=Organisation.Kind.REGULATOR)
+    officer = Actor.for_user(make_staff(regulator, "officer", role="regulator_officer"))
+    case = submit_complaint().case
+    with pytest.raises(CaseNotFound):
+        commands.complaint_accept(case_id=case.id, actor=officer, expected_version=1)
+    assert Case.objects.get(pk=case.id).state == "submitted"
+
+
 def test_the_public_may_answer_a_question_on_a_case_they_track_but_not_decide_it(submit_complaint, agent):
     case = _investigating(submit_complaint, agent)
     commands.complaint_request_information(case_id=case.id, actor=agent, expected_version=3, question="When?")
