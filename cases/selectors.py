@@ -15,11 +15,18 @@ from accounts.models import Organisation
 from cases.events import PUBLIC_EVENT_TYPES, EventType
 from cases.eventstore import Event
 from cases.evidence import open_evidence
-from cases.models import Case, Evidence, TrackingCredential, kind_class
+from cases.models import Case, CaseKind, Evidence, TrackingCredential, kind_class
 from cases.references import normalise_reference, token_hash, token_matches
 from cases.workflows.appeal import OPEN_STATES as OPEN_APPEAL_STATES
 from cases.workflows.appeal import Appeal
-from cases.workflows.complaint import Measure, Outcome, RejectionReason, measure_reference
+from cases.workflows.complaint import (
+    DECIDED_STATES,
+    ComplaintState,
+    Measure,
+    Outcome,
+    RejectionReason,
+    measure_reference,
+)
 
 # Compared against when the reference is unknown, so that a wrong reference and a wrong token
 # take the same time and look the same.
@@ -66,6 +73,21 @@ def open_decision_appeal(complaint: Case) -> Case | None:
     Appeals against a single measure of the decision are separate and do not count."""
     appeals = Appeal.objects.filter(related_case_id=complaint.pk, state__in=OPEN_APPEAL_STATES).order_by("created_at")
     return next((appeal for appeal in appeals if appeal.details.get("measure_number") is None), None)
+
+
+def decision_appealable(complaint: Case) -> bool:
+    """Whether the complainant may appeal the decision on this complaint now: it has one, and
+    no appeal against it is being handled."""
+    return (
+        complaint.kind == CaseKind.COMPLAINT
+        and complaint.state in DECIDED_STATES
+        and open_decision_appeal(complaint) is None
+    )
+
+
+def waiting_on_filer(case: Case) -> bool:
+    """Whether the case waits for the person who filed it (its clock paused meanwhile)."""
+    return case.kind == CaseKind.COMPLAINT and case.state == ComplaintState.AWAITING_COMPLAINANT
 
 
 # --- What the public sees -------------------------------------------------------------------

@@ -36,8 +36,7 @@ from cases.commands import Submission
 from cases.errors import CaseNotFound
 from cases.models import Case, CaseKind
 from cases.references import normalise_reference
-from cases.selectors import case_for_tracking, open_question, public_timeline
-from cases.workflows.complaint import ComplaintState
+from cases.selectors import case_for_tracking, open_question, public_timeline, waiting_on_filer
 from tracker.ratelimit import check_rate, client_address
 
 CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone", "consent")
@@ -80,7 +79,7 @@ def _filed(submission: Submission) -> Response:
 
 
 def _tracking(case: Case) -> Response:
-    waiting = case.kind == CaseKind.COMPLAINT and case.state == ComplaintState.AWAITING_COMPLAINANT
+    waiting = waiting_on_filer(case)
     output = TrackingOutput(
         {
             "case": case,

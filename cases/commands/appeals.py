@@ -26,8 +26,8 @@ from cases.models import CaseKind
 from cases.workflows.appeal import OPEN_STATES, Appeal, AppealTarget
 from cases.workflows.base import perform
 from cases.workflows.complaint import (
+    DECIDED_STATES,
     Complaint,
-    ComplaintState,
     Outcome,
     measure_reference,
     parse_measure_reference,
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from accounts.actors import Actor
 
 MAX_STATEMENT = 5000
-DECIDED_STATES = {ComplaintState.REJECTED, ComplaintState.RESOLVED, ComplaintState.CLOSED}
 
 MSG_NOT_DECIDED = _("This complaint has no decision to appeal yet.")
 MSG_ALREADY_APPEALED = _("An appeal against this is already being handled (%(reference)s).")

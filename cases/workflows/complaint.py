@@ -44,6 +44,9 @@ OPEN_STATES = [
     ComplaintState.AWAITING_COMPLAINANT,
 ]
 
+# A complaint in these states carries a decision that can be appealed.
+DECIDED_STATES = frozenset({ComplaintState.REJECTED, ComplaintState.RESOLVED, ComplaintState.CLOSED})
+
 
 class Category(models.TextChoices):
     UNLABELLED_SYNTHETIC = "unlabelled_synthetic", _("Synthetic content without a label")

@@ -19,11 +19,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.commands import appeal_file_against_decision, complaint_receive_information
-from cases.commands.appeals import DECIDED_STATES
 from cases.errors import CommandInvalid, ConcurrencyConflict, TransitionForbidden, TransitionNotAllowed
 from cases.models import Case, CaseKind
 from cases.references import normalise_reference
-from cases.selectors import case_for_tracking, open_decision_appeal, open_question, public_timeline
+from cases.selectors import (
+    case_for_tracking,
+    decision_appealable,
+    open_decision_appeal,
+    open_question,
+    public_timeline,
+)
 from cases.web.access import grant_tracking, public_actor, tracked_case
 from cases.web.forms import DecisionAppealForm, InformationForm, TrackingForm
 from cases.web.public_text import china_time, state_explanation
@@ -119,8 +124,11 @@ def appeal_decision(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect("web:track", reference=normalise_reference(reference))
     if case.kind != CaseKind.COMPLAINT:
         raise Http404
-    context: dict[str, Any] = {"case": case, "open_appeal": open_decision_appeal(case)}
-    context["can_appeal"] = case.state in DECIDED_STATES and context["open_appeal"] is None
+    context: dict[str, Any] = {
+        "case": case,
+        "open_appeal": open_decision_appeal(case),
+        "can_appeal": decision_appealable(case),
+    }
     if request.method != "POST":
         return render(request, "public/decision_appeal_form.html", {**context, "form": DecisionAppealForm()})
 
@@ -164,7 +172,7 @@ def _case_page(
         "question": open_question(case),
         "information_form": information_form or InformationForm(initial={"expected_version": case.version}),
         "open_appeal": open_appeal,
-        "can_appeal": is_complaint and case.state in DECIDED_STATES and open_appeal is None,
+        "can_appeal": decision_appealable(case),
         "due": {
             "first_response": china_time(case.first_response_due_at),
             "first_responded": china_time(case.first_responded_at),
