@@ -38,7 +38,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self._seed()
             self.stdout.write("Demo data created.")
-        self.stdout.write("Logins (at http://127.0.0.1:8000/staff/ and /admin/):")
+        self.stdout.write("Logins (staff workspace at /staff/, administration at /admin/):")
         for username, password, role, _org, _superuser in DEMO_LOGINS:
             self.stdout.write(f"  {username:<11} {password:<22} {Role(role).label}")
 
