@@ -15,7 +15,8 @@ def _seed():
 
 
 @pytest.mark.django_db
-def test_demo_data_is_made_through_the_commands_once_and_prints_the_logins():
+def test_demo_data_is_made_through_the_commands_once_and_prints_the_logins(settings):
+    settings.DEBUG = True  # the embedded set-up; demo logins are refused in production
     first = _seed()
     counts = (Organisation.objects.count(), User.objects.count(), Case.objects.count(), Event.objects.count())
     second = _seed()
