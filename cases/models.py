@@ -138,8 +138,11 @@ class Case(FSMModelMixin, models.Model):
         verbose_name_plural = _("cases")
         ordering = ["due_at", "created_at"]
         indexes = [
-            models.Index(fields=["organisation", "kind", "state", "due_at"], name="case_queue_idx"),
-            models.Index(fields=["organisation", "due_at"], name="case_org_due_idx"),
+            # Queues: by deadline, then by age (cases with no running deadline have only age).
+            models.Index(
+                fields=["organisation", "kind", "state", "due_at", "created_at", "id"], name="case_queue_idx2"
+            ),
+            models.Index(fields=["organisation", "due_at", "created_at", "id"], name="case_org_due_idx2"),
         ]
 
     def __str__(self) -> str:
