@@ -138,11 +138,22 @@ class Case(FSMModelMixin, models.Model):
         verbose_name_plural = _("cases")
         ordering = ["due_at", "created_at"]
         indexes = [
-            # Queues: by deadline, then by age (cases with no running deadline have only age).
+            # Queues: by deadline, then by age. Cases with no running deadline sort by age
+            # alone, which "due_at IS NULL" cannot take from the first two: partial indexes.
             models.Index(
                 fields=["organisation", "kind", "state", "due_at", "created_at", "id"], name="case_queue_idx2"
             ),
             models.Index(fields=["organisation", "due_at", "created_at", "id"], name="case_org_due_idx2"),
+            models.Index(
+                fields=["organisation", "kind", "state", "created_at", "id"],
+                name="case_queue_undated_idx",
+                condition=models.Q(due_at__isnull=True),
+            ),
+            models.Index(
+                fields=["organisation", "created_at", "id"],
+                name="case_org_undated_idx",
+                condition=models.Q(due_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
