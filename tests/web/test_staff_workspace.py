@@ -620,3 +620,14 @@ def test_staff_sign_in_in_a_browser_and_are_told_when_cases_change(
     browser_page.click("[data-live-notice] .notice a")
     browser_page.wait_for_selector(".state__badge")
     assert browser_page.locator(".state__badge").inner_text() == "调查中"  # "Under investigation"
+
+
+def test_password_guessing_at_the_staff_sign_in_is_limited(client, settings, agent_user):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "staff_login": "3/600"}
+    for _ in range(3):
+        response = client.post("/staff/login/", {"username": "agent", "password": "wrong"})
+        assert response.status_code == 200
+    response = client.post("/staff/login/", {"username": "agent", "password": "pw-agent"})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "_auth_user_id" not in client.session

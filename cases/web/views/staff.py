@@ -7,6 +7,7 @@ they return. Every case query goes through `Case.objects.for_actor`.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -31,8 +32,19 @@ from cases.web.staff_access import staff_member_required
 from cases.web.staff_display import case_facts, evidence_rows, kind_text, queue_rows, related_facts
 from cases.web.staff_forms import QueueFilterForm
 from cases.web.staff_history import history_rows
+from cases.web.views.responses import handles_rate_limits, limit_per_address
 
-staff_login = auth_views.LoginView.as_view(template_name="staff/login.html", next_page="web:staff_queue")
+_login_form = auth_views.LoginView.as_view(template_name="staff/login.html", next_page="web:staff_queue")
+
+
+@handles_rate_limits
+def staff_login(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Sign-in, with password attempts limited per client address (guessing is slowed down)."""
+    if request.method == "POST":
+        limit_per_address(request, "staff_login")
+    return _login_form(request, *args, **kwargs)
+
+
 staff_logout = auth_views.LogoutView.as_view(next_page="web:staff_login")
 
 
