@@ -64,10 +64,11 @@ def _validated(serializer_class: type[Serializer], request: Request) -> dict[str
 
 
 def _tracked_case(reference: str, token: str) -> Case:
-    """The case these credentials open, counting the attempt against the reference's limit."""
-    check_rate("track_reference", normalise_reference(reference))
+    """The case these credentials open. Wrong tokens for one reference are limited from every
+    address together; only failures count, so a guesser cannot lock the token's holder out."""
     case = case_for_tracking(reference, token)
     if case is None:
+        check_rate("track_reference", normalise_reference(reference))
         raise CaseNotFound()  # the same answer whether the reference or the token was wrong
     return case
 

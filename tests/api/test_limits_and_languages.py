@@ -54,7 +54,7 @@ def test_guessing_tokens_for_one_reference_is_limited_from_every_address(filed, 
     owner = APIClient(REMOTE_ADDR="192.0.2.1").post(
         TRACK, {"reference": filing["reference"], "token": filing["tracking_token"]}, format="json"
     )
-    assert owner.status_code == 429  # the reference is locked for everyone until the window ends
+    assert owner.status_code == 200  # guessing never locks the token's holder out
 
 
 def test_look_ups_from_one_address_are_limited_across_references(api, filed, tiny_limits, settings):

@@ -72,10 +72,11 @@ def track(request: HttpRequest, reference: str) -> HttpResponse:
 
 def _exchange_token(request: HttpRequest, form: TrackingForm) -> HttpResponse:
     reference, token = form.lookup()
-    # Guessing codes for one reference from many addresses is limited per reference too.
-    check_rate("track_reference", normalise_reference(reference))
     case = case_for_tracking(reference, token)
     if case is None:
+        # Wrong codes for one reference are limited from every address together. Only failures
+        # count, so that someone guessing cannot lock the holder of the right code out.
+        check_rate("track_reference", normalise_reference(reference))
         # The same page, status and message whether the reference or the code was wrong.
         return render(request, "public/track_lookup.html", {"form": TrackingForm.failed(reference)}, status=404)
     grant_tracking(request, case.id)
