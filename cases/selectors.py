@@ -67,12 +67,18 @@ def public_provider(slug: str = "") -> Organisation | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
+def open_appeal(complaint: Case, *, measure_number: int | None = None) -> Case | None:
+    """The appeal still being handled against this complaint's decision (measure_number None)
+    or against one of its measures, if any."""
+    appeals = Appeal.objects.filter(related_case_id=complaint.pk, state__in=OPEN_APPEAL_STATES).order_by("created_at")
+    return next((appeal for appeal in appeals if appeal.details.get("measure_number") == measure_number), None)
+
+
 def open_decision_appeal(complaint: Case) -> Case | None:
     """The appeal against this complaint's decision that is still being handled, if any.
 
     Appeals against a single measure of the decision are separate and do not count."""
-    appeals = Appeal.objects.filter(related_case_id=complaint.pk, state__in=OPEN_APPEAL_STATES).order_by("created_at")
-    return next((appeal for appeal in appeals if appeal.details.get("measure_number") is None), None)
+    return open_appeal(complaint)
 
 
 def decision_appealable(complaint: Case) -> bool:

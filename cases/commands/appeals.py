@@ -23,7 +23,8 @@ from cases.commands.common import (
 from cases.errors import CommandInvalid
 from cases.events import EventType
 from cases.models import CaseKind
-from cases.workflows.appeal import OPEN_STATES, Appeal, AppealTarget
+from cases.selectors import open_appeal
+from cases.workflows.appeal import Appeal, AppealTarget
 from cases.workflows.base import perform
 from cases.workflows.complaint import (
     DECIDED_STATES,
@@ -45,11 +46,6 @@ MSG_UNKNOWN_MEASURE = _("No enforcement measure has that reference. Check the no
 MSG_MEASURE_REVERSED = _("That measure has already been reversed.")
 
 
-def _open_appeal(*, appealed_case_id: uuid.UUID, measure_number: int | None) -> Appeal | None:
-    appeals = Appeal.objects.filter(related_case_id=appealed_case_id, state__in=OPEN_STATES)
-    return next((a for a in appeals if a.details.get("measure_number") == measure_number), None)
-
-
 def _file(
     *,
     complaint: Complaint,
@@ -60,7 +56,7 @@ def _file(
     contact: Contact,
 ) -> Submission:
     statement = required_text("statement", statement, max_length=MAX_STATEMENT)
-    existing = _open_appeal(appealed_case_id=complaint.id, measure_number=measure_number)
+    existing = open_appeal(complaint, measure_number=measure_number)
     if existing is not None:
         raise CommandInvalid.single("appeal", MSG_ALREADY_APPEALED % {"reference": existing.reference})
     subject = data_subject_for(organisation=complaint.organisation, contact=contact)
