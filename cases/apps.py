@@ -1,3 +1,6 @@
+import pkgutil
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +8,11 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        # Every module of cases.workflows is imported; a case kind's module registers its
+        # declaration (`cases.kinds.register`) as it is imported. Adding a kind is adding a module.
+        from cases import workflows
+
+        for module in pkgutil.iter_modules(workflows.__path__):
+            import_module(f"{workflows.__name__}.{module.name}")

@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.errors import ConcurrencyConflict
-from cases.events import SCHEMA_VERSIONS
 from cases.rows import insert_row
 
 GENESIS_HASH = "0" * 64
@@ -135,6 +134,7 @@ def append(
     type: str,  # noqa: A002
     data: dict[str, Any],
     metadata: dict[str, Any],
+    schema_version: int = 1,
     occurred_at: dt.datetime | None = None,
     head: tuple[int, str] | None = None,
 ) -> Event:
@@ -156,7 +156,7 @@ def append(
         stream_id=stream_id,
         stream_version=current_version + 1,
         type=type,
-        schema_version=SCHEMA_VERSIONS[type],
+        schema_version=schema_version,
         data=to_json_value(data),
         metadata=to_json_value(metadata),
         occurred_at=occurred_at or timezone.now(),

@@ -7,6 +7,7 @@ in the same transaction that appends the event, and can be rebuilt from the log 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django_fsm import FSMField, FSMModelMixin
 
 from cases.errors import ConcurrencyConflict
 from cases.eventstore import Event
+from cases.kinds import KindDeclaration, declaration_of
 from cases.personal_data import DataSubject
 from cases.rows import create_row, update_row
 from cases.sla import SlaPolicy
@@ -25,8 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Case",
-    "CaseKind",
     "DataSubject",
+    "EnforcementMeasure",
     "Event",
     "Evidence",
     "IdempotencyRecord",
@@ -34,11 +36,6 @@ __all__ = [
     "SlaPolicy",
     "TrackingCredential",
 ]
-
-
-class CaseKind(models.TextChoices):
-    COMPLAINT = "complaint", _("Complaint or report")
-    APPEAL = "appeal", _("Appeal")
 
 
 class Priority(models.IntegerChoices):
@@ -74,21 +71,14 @@ class KindManager(models.Manager["Case"]):
         return self.get_queryset().for_actor(actor)
 
 
-_KIND_CLASSES: dict[str, type[Case]] = {}
+# Called with (event, case) after every event is recorded, inside its transaction: the
+# notifications app registers the outbox here, so that cases never imports notifications.
+_RECORDED_HOOKS: list[Callable[[Event, Case], None]] = []
 
 
-def register_kind(case_class: type[Case]) -> type[Case]:
-    """Class decorator for a case-kind proxy: makes its kind known to replay and display."""
-    _KIND_CLASSES[case_class.objects.kind] = case_class  # type: ignore[attr-defined]
-    return case_class
-
-
-def kind_class(kind: str) -> type[Case]:
-    return _KIND_CLASSES[kind]
-
-
-def kind_classes() -> list[type[Case]]:
-    return list(_KIND_CLASSES.values())
+def on_event_recorded(hook: Callable[[Event, Case], None]) -> None:
+    if hook not in _RECORDED_HOOKS:
+        _RECORDED_HOOKS.append(hook)
 
 
 class Case(FSMModelMixin, models.Model):
@@ -96,7 +86,7 @@ class Case(FSMModelMixin, models.Model):
     organisation = models.ForeignKey(
         "accounts.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="cases"
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=CaseKind.choices)
+    kind = models.CharField(_("kind"), max_length=20)
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     state = FSMField(_("state"), max_length=40, protected=True)
     title = models.CharField(_("title"), max_length=200)
@@ -160,9 +150,18 @@ class Case(FSMModelMixin, models.Model):
         return f"{self.reference} {self.title}"
 
     @property
+    def declaration(self) -> KindDeclaration:
+        return declaration_of(self.kind)
+
+    @property
     def state_label(self) -> str:
-        states = kind_class(self.kind).States  # type: ignore[attr-defined]
-        return str(states(self.state).label) if self.state in states.values else self.state
+        """The state as staff read it."""
+        return declaration_of(self.kind).staff_state(self.state)
+
+    @property
+    def public_state_label(self) -> str:
+        """The state as the filer reads it."""
+        return declaration_of(self.kind).public_state(self.state)
 
     def check_version(self, expected_version: int) -> None:
         if self.version != expected_version:
@@ -176,8 +175,9 @@ class Case(FSMModelMixin, models.Model):
         The single path by which a case changes. Must run inside the command's transaction.
         """
         from cases import eventstore
+        from cases.events import schema_version
+        from cases.measures import measures_sync
         from cases.projections import apply_event
-        from notifications.outbox import outbox_enqueue
 
         if not self.id:
             self.id = uuid.uuid4()
@@ -186,6 +186,7 @@ class Case(FSMModelMixin, models.Model):
             stream_id=self.id,
             expected_version=self.version,
             type=event_type,
+            schema_version=schema_version(event_type),
             data=data,
             metadata=actor.metadata(),
             # A new case starts a new stream; an existing case row, written with every event,
@@ -194,12 +195,17 @@ class Case(FSMModelMixin, models.Model):
             head=(0, eventstore.GENESIS_HASH) if creating else (self.version, self.last_event_hash),
         )
         apply_event(self, event)
+        changed = [f.attname for f in self._meta.concrete_fields] if creating else self._changed_fields()
         if creating:
             create_row(self)
         else:
-            update_row(self, self._changed_fields())
+            update_row(self, changed)
+        saved_details = getattr(self, "_saved_values", {}).get("details") or {}
+        if "details" in changed and saved_details.get("measures") != self.details.get("measures"):
+            measures_sync(self)
         self._remember_saved_values()
-        outbox_enqueue(event=event, case=self)
+        for hook in _RECORDED_HOOKS:
+            hook(event, self)
         return event
 
     @classmethod
@@ -276,5 +282,31 @@ class IdempotencyRecord(models.Model):
         return f"{self.scope}:{self.key}"
 
 
-# Case kinds register their proxy models and workflows when imported.
-from cases.workflows import appeal, complaint  # noqa: E402, F401
+class EnforcementMeasure(models.Model):
+    """A measure of article 10 taken on a case, findable by the account it is against.
+
+    Derived from the case that took it (`cases.measures.measures_sync`, in the same
+    transaction as the event), so it can be rebuilt from the log like the case row."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="enforcement_measures")
+    number = models.PositiveSmallIntegerField(_("number"))
+    organisation = models.ForeignKey(
+        "accounts.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    reference = models.CharField(_("reference"), max_length=30, unique=True)
+    account = models.CharField(_("account"), max_length=200, blank=True)
+    measure = models.CharField(_("measure"), max_length=40)
+    taken_at = models.DateTimeField(_("taken at"))
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversed_by = models.CharField(_("reversed by appeal"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("enforcement measure")
+        verbose_name_plural = _("enforcement measures")
+        ordering = ["-taken_at", "number"]
+        constraints = [models.UniqueConstraint(fields=["case", "number"], name="measure_number_unique")]
+        indexes = [models.Index(fields=["organisation", "account", "taken_at"], name="measure_account_idx")]
+
+    def __str__(self) -> str:
+        return self.reference

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.dateparse import parse_datetime
 
-from cases.events import EventType
+from cases.events import CaseEvent
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -68,6 +68,27 @@ def registered_event_types() -> frozenset[str]:
 # --- Events any case kind records -----------------------------------------------------------
 
 
-@applies(EventType.CASE_ASSIGNED)
+@applies(CaseEvent.ASSIGNED)
 def _assigned(case: Case, data: dict[str, Any], event: Event) -> None:
     case.assignee_id = data["assignee_id"]
+
+
+@applies(CaseEvent.LINKED)
+def _linked(case: Case, data: dict[str, Any], event: Event) -> None:
+    link = {"link": data["link"], "case_id": data["linked_case_id"], "reference": data["linked_reference"]}
+    case.details = {**case.details, "links": [*case.details.get("links", []), link]}
+
+
+@applies(CaseEvent.NOTE_ADDED)
+def _note_added(case: Case, data: dict[str, Any], event: Event) -> None:
+    """An internal note changes nothing on the case; the event alone keeps it."""
+
+
+@applies(CaseEvent.EVIDENCE_ADDED)
+def _evidence_added(case: Case, data: dict[str, Any], event: Event) -> None:
+    """The file is listed beside the case; the event records its digest."""
+
+
+@applies(CaseEvent.SYNTHETIC_LABEL_CHECKED)
+def _label_checked(case: Case, data: dict[str, Any], event: Event) -> None:
+    """What the label check found is read from the event itself."""

@@ -10,7 +10,9 @@ from typing import Any
 from django.db import transaction
 
 from cases.eventstore import Event
-from cases.models import Case, kind_class
+from cases.kinds import kind_of_event
+from cases.measures import measure_rows, measures_sync
+from cases.models import Case, EnforcementMeasure
 from cases.projections import apply_event
 
 BATCH_STREAMS = 500
@@ -30,8 +32,10 @@ class Difference:
 
 def replay(events: list[Event]) -> Case:
     """Build a case projection from its stream alone, through the same apply functions."""
-    kind = events[0].type.split(".", 1)[0]
-    case = kind_class(kind)(id=events[0].stream_id)
+    declaration = kind_of_event(events[0].type)
+    if declaration is None:
+        raise ValueError(f"stream {events[0].stream_id} starts with {events[0].type}, which opens no case kind")
+    case = declaration.model(id=events[0].stream_id)
     for event in events:
         apply_event(case, event)
     return case
@@ -48,10 +52,21 @@ def _streams(events: Iterator[Event]) -> Iterator[list[Event]]:
         yield stream
 
 
-def _compare(stored: Case | None, replayed: Case) -> list[Difference]:
+_MEASURE_FIELDS = ("number", "reference", "account", "measure", "taken_at", "ends_at", "reversed_at", "reversed_by")
+
+
+def _measure_values(rows: list[EnforcementMeasure]) -> list[tuple[object, ...]]:
+    return sorted(tuple(getattr(row, name) for name in _MEASURE_FIELDS) for row in rows)
+
+
+def _compare(stored: Case | None, replayed: Case, stored_measures: list[EnforcementMeasure]) -> list[Difference]:
     if stored is None:
         return [Difference(replayed.id, "(row)", None, "present")]
     differences = []
+    # The per-account measure index, against what the replayed details call for.
+    wanted, kept = _measure_values(measure_rows(replayed)), _measure_values(stored_measures)
+    if wanted != kept:
+        differences.append(Difference(replayed.id, "(enforcement measures)", kept, wanted))
     for name, field in PROJECTED_FIELDS:
         stored_value = getattr(stored, name)
         replayed_value = field.to_python(getattr(replayed, name))
@@ -70,7 +85,10 @@ def rebuild_projections(*, check: bool, progress: Callable[[int, int], None] | N
 
     def flush() -> None:
         stored = Case.objects.in_bulk([case.id for case in batch])
-        found = [d for case in batch for d in _compare(stored.get(case.id), case)]
+        measures: dict[uuid.UUID, list[EnforcementMeasure]] = {}
+        for row in EnforcementMeasure.objects.filter(case_id__in=[case.id for case in batch]):
+            measures.setdefault(row.case_id, []).append(row)
+        found = [d for case in batch for d in _compare(stored.get(case.id), case, measures.get(case.id, []))]
         differences.extend(found)
         if found and not check:
             changed = {d.case_id for d in found}
@@ -78,6 +96,7 @@ def rebuild_projections(*, check: bool, progress: Callable[[int, int], None] | N
                 for case in batch:
                     if case.id in changed:
                         case.save(force_insert=case.id not in stored)
+                        measures_sync(case)
         batch.clear()
 
     events = Event.objects.order_by("stream_id", "stream_version").iterator(chunk_size=2000)

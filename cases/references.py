@@ -9,12 +9,13 @@ import secrets
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 _REFERENCE_SHAPE = re.compile(rf"^[A-Z]-[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}$")
 
-KIND_PREFIX = {"complaint": "C", "appeal": "A"}  # "M" is taken by measures (see workflows.complaint)
-
 
 def new_reference(kind: str) -> str:
+    """A new reference for a case of `kind`, starting with the letter its declaration names."""
+    from cases.kinds import declaration_of
+
     body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-    return f"{KIND_PREFIX[kind]}-{body[:4]}-{body[4:]}"
+    return f"{declaration_of(kind).reference_prefix}-{body[:4]}-{body[4:]}"
 
 
 def normalise_reference(text: str) -> str:

@@ -5,28 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
 from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
-from cases.events import PUBLIC_EVENT_TYPES, EventType
+from cases.events import CaseEvent
 from cases.eventstore import Event
 from cases.evidence import open_evidence
-from cases.models import Case, CaseKind, Evidence, TrackingCredential, kind_class
+from cases.kinds import PublicEvent, appeal_kinds, as_kind, declaration_of
+from cases.models import Case, Evidence, TrackingCredential
 from cases.references import normalise_reference, token_hash, token_matches
-from cases.workflows.appeal import OPEN_STATES as OPEN_APPEAL_STATES
-from cases.workflows.appeal import Appeal
-from cases.workflows.complaint import (
-    DECIDED_STATES,
-    ComplaintState,
-    Measure,
-    Outcome,
-    RejectionReason,
-    measure_reference,
-)
 
 # Compared against when the reference is unknown, so that a wrong reference and a wrong token
 # take the same time and look the same.
@@ -42,12 +33,6 @@ def case_for_tracking(reference: str, token: str) -> Case | None:
     if credential is None or not matches:
         return None
     return as_kind(credential.case)
-
-
-def as_kind(case: Case) -> Case:
-    """The same row as an instance of its kind's class, with that kind's workflow."""
-    case.__class__ = kind_class(case.kind)
-    return case
 
 
 def tracked_case(case_id: uuid.UUID | str) -> Case | None:
@@ -67,33 +52,35 @@ def public_provider(slug: str = "") -> Organisation | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
-def open_appeal(complaint: Case, *, measure_number: int | None = None) -> Case | None:
-    """The appeal still being handled against this complaint's decision (measure_number None)
-    or against one of its measures, if any."""
-    appeals = Appeal.objects.filter(related_case_id=complaint.pk, state__in=OPEN_APPEAL_STATES).order_by("created_at")
-    return next((appeal for appeal in appeals if appeal.details.get("measure_number") == measure_number), None)
+def open_appeal(case: Case, *, measure_number: int | None = None) -> Case | None:
+    """The appeal still being handled against this case's decision (measure_number None) or
+    against one of its measures, if any."""
+    for declaration in appeal_kinds():
+        appeals = declaration.model.objects.filter(  # type: ignore[attr-defined]
+            related_case_id=case.pk, state__in=declaration.open_states
+        ).order_by("created_at")
+        found = next((a for a in appeals if a.details.get("measure_number") == measure_number), None)
+        if found is not None:
+            return found
+    return None
 
 
-def open_decision_appeal(complaint: Case) -> Case | None:
-    """The appeal against this complaint's decision that is still being handled, if any.
+def open_decision_appeal(case: Case) -> Case | None:
+    """The appeal against this case's decision that is still being handled, if any.
 
     Appeals against a single measure of the decision are separate and do not count."""
-    return open_appeal(complaint)
+    return open_appeal(case)
 
 
-def decision_appealable(complaint: Case) -> bool:
-    """Whether the complainant may appeal the decision on this complaint now: it has one, and
-    no appeal against it is being handled."""
-    return (
-        complaint.kind == CaseKind.COMPLAINT
-        and complaint.state in DECIDED_STATES
-        and open_decision_appeal(complaint) is None
-    )
+def decision_appealable(case: Case) -> bool:
+    """Whether the filer may appeal the decision on this case now: its kind has one in this
+    state, and no appeal against it is being handled."""
+    return case.state in declaration_of(case.kind).appealable_states and open_decision_appeal(case) is None
 
 
 def waiting_on_filer(case: Case) -> bool:
     """Whether the case waits for the person who filed it (its clock paused meanwhile)."""
-    return case.kind == CaseKind.COMPLAINT and case.state == ComplaintState.AWAITING_COMPLAINANT
+    return case.state in declaration_of(case.kind).waiting_on_filer_states
 
 
 # --- What the public sees -------------------------------------------------------------------
@@ -106,65 +93,35 @@ class PublicEntry:
     lines: list[str] = field(default_factory=list)
 
 
-_PUBLIC_TITLES = {
-    EventType.COMPLAINT_SUBMITTED: _("Complaint received"),
-    EventType.COMPLAINT_ACCEPTED: _("Accepted for handling"),
-    EventType.COMPLAINT_REJECTED: _("Not accepted"),
-    EventType.COMPLAINT_INVESTIGATION_STARTED: _("Investigation started"),
-    EventType.COMPLAINT_INFORMATION_REQUESTED: _("We asked you for more information"),
-    EventType.COMPLAINT_INFORMATION_RECEIVED: _("Your information was received"),
-    EventType.COMPLAINT_RESOLVED: _("Decision made"),
-    EventType.COMPLAINT_CLOSED: _("Closed"),
-    EventType.COMPLAINT_MEASURES_REVERSED: _("Measures reversed on appeal"),
-    EventType.COMPLAINT_REOPENED: _("Reopened on appeal"),
-    EventType.APPEAL_FILED: _("Appeal received"),
-    EventType.APPEAL_REVIEW_STARTED: _("Review started"),
-    EventType.APPEAL_UPHELD: _("Original decision upheld"),
-    EventType.APPEAL_OVERTURNED: _("Original decision overturned"),
-    EventType.APPEAL_CLOSED: _("Closed"),
-    EventType.CASE_EVIDENCE_ADDED: _("Evidence file received"),
-}
-
-
-def _choice_label(choices: Any, value: str) -> str:
-    return str(choices(value).label) if value in choices.values else value
-
-
-def _public_lines(event: Event, reference: str) -> list[str]:
+def _evidence_lines(event: Event, case: Case) -> list[str]:
     data = event.data
-    if event.type == EventType.COMPLAINT_REJECTED:
-        return [_choice_label(RejectionReason, data["reason"]), data["explanation"]]
-    if event.type == EventType.COMPLAINT_INFORMATION_REQUESTED:
-        return [data["question"]]
-    if event.type == EventType.COMPLAINT_RESOLVED:
-        lines = [_choice_label(Outcome, data["outcome"]), data["summary"]]
-        lines += [
-            f"{_choice_label(Measure, m)} ({measure_reference(reference, n)})"
-            for n, m in enumerate(data["measures"], start=1)
-        ]
-        return lines
-    if event.type in (EventType.APPEAL_UPHELD, EventType.APPEAL_OVERTURNED):
-        return [data["reason"]]
-    if event.type == EventType.CASE_EVIDENCE_ADDED:
-        return [
-            _("%(type)s, %(size)s bytes, SHA-256 %(digest)s…")
-            % {
-                "type": data["content_type"],
-                "size": number_format(data["size"], force_grouping=True),
-                "digest": data["sha256"][:16],
-            }
-        ]
-    return []
+    return [
+        _("%(type)s, %(size)s bytes, SHA-256 %(digest)s…")
+        % {
+            "type": data["content_type"],
+            "size": number_format(data["size"], force_grouping=True),
+            "digest": data["sha256"][:16],
+        }
+    ]
+
+
+# Events of any kind that the filer sees.
+GENERIC_PUBLIC_EVENTS = {CaseEvent.EVIDENCE_ADDED: PublicEvent(_("Evidence file received"), _evidence_lines)}
+
+
+def public_events_of(kind: str) -> dict[str, PublicEvent]:
+    return {**GENERIC_PUBLIC_EVENTS, **declaration_of(kind).public_events}
 
 
 def public_timeline(case: Case) -> list[PublicEntry]:
     """The history as the filer may see it: no internal notes, no staff identities."""
-    events = Event.objects.filter(stream_id=case.id, type__in=PUBLIC_EVENT_TYPES).order_by("stream_version")
+    shown = public_events_of(case.kind)
+    events = Event.objects.filter(stream_id=case.id, type__in=list(shown)).order_by("stream_version")
     return [
         PublicEntry(
             occurred_at=event.occurred_at,
-            title=str(_PUBLIC_TITLES.get(event.type, event.type)),
-            lines=[str(line) for line in _public_lines(event, case.reference) if line],
+            title=str(shown[event.type].title),
+            lines=[str(line) for line in shown[event.type].lines(event, case) if line],
         )
         for event in events
     ]
@@ -174,12 +131,16 @@ def open_question(case: Case) -> str | None:
     """The question the complainant has been asked, while the case waits on them."""
     if case.paused_at is None:
         return None
+    if not waiting_on_filer(case):
+        return None
+    # The question is the last event that moved the case into waiting on its filer.
     event = (
-        Event.objects.filter(stream_id=case.id, type=EventType.COMPLAINT_INFORMATION_REQUESTED)
+        Event.objects.filter(stream_id=case.id, data__to_state=case.state)
         .order_by("-stream_version")
+        .only("data")
         .first()
     )
-    return event.data["question"] if event else None
+    return event.data.get("question") if event else None
 
 
 # --- Evidence, for staff --------------------------------------------------------------------

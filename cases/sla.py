@@ -64,13 +64,6 @@ class Limit:
         return end_of_nth_working_day(start, self.amount)
 
 
-# Used when an installation has no policy row for a kind (the migration seeds these).
-DEFAULT_POLICIES: dict[str, tuple[Limit, Limit]] = {
-    "complaint": (Limit(24, TimeUnit.HOURS), Limit(7, TimeUnit.WORKING_DAYS)),
-    "appeal": (Limit(24, TimeUnit.HOURS), Limit(15, TimeUnit.WORKING_DAYS)),
-}
-
-
 @lru_cache(maxsize=8)
 def _china_calendar(first_year: int) -> holidays.HolidayBase:
     return holidays.China(years=range(first_year, first_year + 3))
@@ -85,8 +78,10 @@ def end_of_nth_working_day(start: dt.datetime, n: int) -> dt.datetime:
 
 def limits_for(kind: str) -> tuple[Limit, Limit]:
     policy = SlaPolicy.objects.filter(kind=kind).first()
-    if policy is None:
-        return DEFAULT_POLICIES[kind]
+    if policy is None:  # the kind's declaration says what applies until a policy is set
+        from cases.kinds import declaration_of
+
+        return declaration_of(kind).sla_defaults
     return policy.first_response, policy.resolution
 
 

@@ -20,9 +20,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from cases.events import EventType
 from cases.eventstore import ChainBreak, Event, stream_events, verify_chain
-from cases.models import Case, CaseKind, DataSubject, Evidence
+from cases.kinds import appeal_kinds, kind_of_event
+from cases.models import Case, DataSubject, Evidence
 from cases.selectors import as_kind
 
 if TYPE_CHECKING:
@@ -212,12 +212,15 @@ def staff_case(*, actor: Actor, case_id: uuid.UUID) -> Case | None:
 
 
 def related_cases(*, actor: Actor, case: Case) -> list[Case]:
-    """The case an appeal is against, or the appeals against a complaint, oldest first."""
+    """The case this one is related to (an appeal's appealed case) first, then the appeals
+    against this case, oldest first."""
+    scoped = Case.objects.for_actor(actor)
+    found: list[Case] = []
     if case.related_case_id is not None:
-        related = Case.objects.for_actor(actor).filter(pk=case.related_case_id)
-    else:
-        related = Case.objects.for_actor(actor).filter(kind=CaseKind.APPEAL, related_case_id=case.id)
-    return [as_kind(other) for other in related.order_by("created_at")]
+        found += list(scoped.filter(pk=case.related_case_id))
+    appeals = scoped.filter(kind__in=[d.kind for d in appeal_kinds()], related_case_id=case.id)
+    found += list(appeals.order_by("created_at"))
+    return [as_kind(other) for other in found]
 
 
 def case_evidence(*, case: Case) -> list[Evidence]:
@@ -305,9 +308,8 @@ def _user_ids(event: Event) -> list[int]:
     metadata = event.metadata if isinstance(event.metadata, dict) else {}
     data = event.data if isinstance(event.data, dict) else {}
     actor = metadata.get("actor") if isinstance(metadata.get("actor"), dict) else {}
-    found: list[Any] = [actor.get("user_id")]
-    if event.type == EventType.CASE_ASSIGNED:
-        found.append(data.get("assignee_id"))
-    if event.type == EventType.APPEAL_FILED:
-        found.append(data.get("original_decider"))
+    found: list[Any] = [actor.get("user_id"), data.get("assignee_id")]
+    declaration = kind_of_event(event.type)
+    for name in declaration.person_fields if declaration else ():
+        found.append(data.get(name))
     return [value for value in found if isinstance(value, int) and not isinstance(value, bool)]

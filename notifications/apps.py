@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        # Cases know nothing of notifications: every recorded event is handed to the outbox
+        # through this hook, inside the event's own transaction.
+        from cases.models import on_event_recorded
+        from notifications.outbox import outbox_enqueue
+
+        on_event_recorded(outbox_enqueue)

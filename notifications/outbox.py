@@ -8,27 +8,14 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from cases.events import EventType
+from cases.kinds import declaration_of
+from cases.measures import recorded_measures
 from cases.rows import insert_rows
 from notifications.models import Channel, OutboxMessage
 
 if TYPE_CHECKING:
     from cases.eventstore import Event
     from cases.models import Case
-
-# The complainant hears about these by e-mail when they left an address.
-COMPLAINANT_EMAIL_EVENTS = frozenset(
-    {
-        EventType.COMPLAINT_SUBMITTED,
-        EventType.COMPLAINT_ACCEPTED,
-        EventType.COMPLAINT_REJECTED,
-        EventType.COMPLAINT_INFORMATION_REQUESTED,
-        EventType.COMPLAINT_RESOLVED,
-        EventType.APPEAL_FILED,
-        EventType.APPEAL_UPHELD,
-        EventType.APPEAL_OVERTURNED,
-    }
-)
 
 _QUEUED_FIELDS = [f.attname for f in OutboxMessage._meta.concrete_fields if not f.primary_key]
 
@@ -37,7 +24,9 @@ _QUEUED_FIELDS = [f.attname for f in OutboxMessage._meta.concrete_fields if not 
 outbox_ready = threading.Event()
 
 
-def outbox_enqueue(*, event: Event, case: Case) -> None:
+def outbox_enqueue(event: Event, case: Case) -> None:
+    """Queue what this event owes: a live hint always; an e-mail to the filer when the case's
+    kind says they are told of it; a notice to each account holder a new measure names."""
     now = timezone.now()
     live = {
         "case_id": str(case.id),
@@ -58,16 +47,22 @@ def outbox_enqueue(*, event: Event, case: Case) -> None:
             available_at=now,
         )
     ]
-    if case.subject_id and event.type in COMPLAINANT_EMAIL_EVENTS:
-        rows.append(
-            OutboxMessage(
-                event_position=event.position,
-                stream_id=event.stream_id,
-                channel=Channel.EMAIL,
-                payload={**live, "subject_id": str(case.subject_id)},
-                created_at=now,
-                available_at=now,
-            )
+    recipients = []
+    if case.subject_id and event.type in declaration_of(case.kind).filer_notified:
+        recipients.append({"subject_id": str(case.subject_id)})
+    for number, item in enumerate(recorded_measures(event.data), start=1):
+        if item["subject_id"]:
+            recipients.append({"subject_id": str(item["subject_id"]), "measure_number": number})
+    rows += [
+        OutboxMessage(
+            event_position=event.position,
+            stream_id=event.stream_id,
+            channel=Channel.EMAIL,
+            payload={**live, **recipient},
+            created_at=now,
+            available_at=now,
         )
+        for recipient in recipients
+    ]
     insert_rows(rows, _QUEUED_FIELDS)
     transaction.on_commit(outbox_ready.set)

@@ -26,7 +26,6 @@ from cases.commands.complaints import (
     MSG_URL_INVALID,
 )
 from cases.evidence import MAX_EVIDENCE_FILES
-from cases.models import CaseKind
 from cases.workflows.complaint import Category
 from cases.workflows.validation import MAX_TEXT
 
@@ -187,7 +186,7 @@ class FilingOutput(serializers.Serializer):
     tracking_token = serializers.CharField()
     tracking_url = serializers.CharField()
     state = serializers.CharField(source="case.state")
-    state_label = serializers.CharField(source="case.state_label")
+    state_label = serializers.CharField(source="case.public_state_label")
     first_response_due_at = serializers.DateTimeField(source="case.first_response_due_at", allow_null=True)
     resolution_due_at = serializers.DateTimeField(source="case.resolution_due_at", allow_null=True)
 
@@ -200,9 +199,9 @@ class TimelineEntryOutput(serializers.Serializer):
 
 class TrackingOutput(serializers.Serializer):
     reference = serializers.CharField(source="case.reference")
-    kind = serializers.ChoiceField(source="case.kind", choices=CaseKind.choices)
+    kind = serializers.CharField(source="case.kind", help_text="The case kind, e.g. “complaint” or “appeal”.")
     state = serializers.CharField(source="case.state")
-    state_label = serializers.CharField(source="case.state_label")
+    state_label = serializers.CharField(source="case.public_state_label")
     due_at = serializers.DateTimeField(
         source="case.due_at", allow_null=True, help_text="The deadline that applies now; empty while paused or done."
     )

@@ -34,7 +34,7 @@ from cases.api.serializers import (
 )
 from cases.commands import Submission
 from cases.errors import CaseNotFound
-from cases.models import Case, CaseKind
+from cases.models import Case
 from cases.references import normalise_reference
 from cases.selectors import case_for_tracking, open_question, public_timeline, waiting_on_filer
 from tracker.ratelimit import check_rate, client_address
@@ -146,7 +146,7 @@ class AppealFileApi(PublicApi):
             )
             return _filed(submission)
         complaint = _tracked_case(data["complaint_reference"], data["tracking_token"])
-        if complaint.kind != CaseKind.COMPLAINT:
+        if not complaint.declaration.appealable_states:
             raise CaseNotFound()
         submission = commands.appeal_file_against_decision(
             complaint_id=complaint.id,

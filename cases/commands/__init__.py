@@ -28,6 +28,15 @@ from cases.commands.complaints import (
     complaint_start_investigation,
     complaint_submit,
 )
+from cases.commands.staff import (
+    case_act,
+    case_assign,
+    case_claim,
+    case_link,
+    case_note_add,
+    case_take_next,
+    case_unassign,
+)
 
 __all__ = [
     "APPEAL_COMMANDS",
@@ -40,6 +49,13 @@ __all__ = [
     "appeal_overturn",
     "appeal_start_review",
     "appeal_uphold",
+    "case_act",
+    "case_assign",
+    "case_claim",
+    "case_link",
+    "case_note_add",
+    "case_take_next",
+    "case_unassign",
     "command",
     "complaint_accept",
     "complaint_assign",

@@ -20,19 +20,14 @@ from cases.commands.common import (
     load_for_update,
     transition_command,
 )
+from cases.commands.staff import step_command
 from cases.errors import CommandInvalid
-from cases.events import EventType
-from cases.models import CaseKind
+from cases.measures import measure_reference, measures_in_force, normalise_measure_reference, recorded_measures
+from cases.models import EnforcementMeasure
 from cases.selectors import open_appeal
-from cases.workflows.appeal import Appeal, AppealTarget
+from cases.workflows.appeal import KIND, Appeal, AppealEvent, AppealTarget
 from cases.workflows.base import perform
-from cases.workflows.complaint import (
-    DECIDED_STATES,
-    Complaint,
-    Outcome,
-    measure_reference,
-    parse_measure_reference,
-)
+from cases.workflows.complaint import DECIDED_STATES, Complaint, Outcome
 from cases.workflows.validation import required_text
 
 if TYPE_CHECKING:
@@ -64,8 +59,8 @@ def _file(
         subject_id = complaint.subject_id  # the complainant appeals; their details are on file
     else:
         subject_id = subject.pk if subject else None
-    first_response_due_at, resolution_due_at = sla.deadlines_for(CaseKind.APPEAL, timezone.now())
-    measure = complaint.details["measures"][measure_number - 1] if measure_number else None
+    first_response_due_at, resolution_due_at = sla.deadlines_for(KIND, timezone.now())
+    measure = recorded_measures(complaint.details)[measure_number - 1]["measure"] if measure_number else None
     title = (
         _("Appeal against measure %(reference)s")
         % {"reference": measure_reference(complaint.reference, measure_number)}
@@ -74,10 +69,10 @@ def _file(
     )
     appeal = Appeal(id=uuid.uuid4())
     appeal.record(
-        EventType.APPEAL_FILED,
+        AppealEvent.FILED,
         {
             "organisation_id": complaint.organisation_id,
-            "reference": issue_reference(CaseKind.APPEAL),
+            "reference": issue_reference(KIND),
             "title": str(title),
             "target": target,
             "appealed_case_id": complaint.id,
@@ -133,18 +128,15 @@ def appeal_file_against_measure(
     consent: bool = False,
 ) -> Submission:
     """A user appeals an enforcement measure, by the reference on the notice they received."""
-    parsed = parse_measure_reference(measure_reference)
-    complaint, number = None, 0
-    if parsed is not None:
-        complaint_reference, number = parsed
-        complaint = (
-            Complaint.objects.select_for_update()
-            .filter(reference=complaint_reference, outcome=Outcome.VIOLATION)
-            .first()
-        )
-    if complaint is None or not 1 <= number <= len(complaint.details.get("measures", [])):
+    reference = normalise_measure_reference(measure_reference)
+    found = EnforcementMeasure.objects.filter(reference=reference).values_list("case_id", "number").first()
+    complaint = None
+    if found is not None:
+        case_id, number = found
+        complaint = Complaint.objects.select_for_update().filter(pk=case_id, outcome=Outcome.VIOLATION).first()
+    if complaint is None:
         raise CommandInvalid.single("measure_reference", MSG_UNKNOWN_MEASURE)
-    if number not in complaint.measures_in_force():
+    if number not in measures_in_force(complaint):
         raise CommandInvalid.single("measure_reference", MSG_MEASURE_REVERSED)
     return _file(
         complaint=complaint,
@@ -156,6 +148,7 @@ def appeal_file_against_measure(
     )
 
 
+@step_command(KIND, "overturn")
 @command
 def appeal_overturn(*, case_id: uuid.UUID, actor: Actor, expected_version: int, reason: str) -> Appeal:
     """Overturn the original decision and undo it, in the same transaction: reverse the
@@ -166,7 +159,7 @@ def appeal_overturn(*, case_id: uuid.UUID, actor: Actor, expected_version: int, 
     complaint = load_for_update(Complaint, case_id=appeal.related_case_id, actor=actor, expected_version=None)
     if complaint.outcome == Outcome.VIOLATION:
         number = appeal.details["measure_number"]
-        numbers = [number] if number else list(complaint.measures_in_force())
+        numbers = [number] if number else list(measures_in_force(complaint))
         perform(complaint, "reverse_measures", actor=actor, appeal_reference=appeal.reference, measure_numbers=numbers)
     else:
         perform(complaint, "reopen", actor=actor, appeal_reference=appeal.reference)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
 from cases.errors import CaseNotFound, CommandInvalid, ConcurrencyConflict
-from cases.events import EventType
+from cases.events import CaseEvent
 from cases.eventstore import STREAM_VERSION_CONSTRAINT, stream_head
 from cases.evidence import (
     MAX_EVIDENCE_FILES,
@@ -222,9 +222,9 @@ def attach_evidence(case: Case, files: list[tuple[UploadedFile, InspectedFile]],
         )
         file_facts = {"evidence_id": str(evidence.id), "sha256": inspected.sha256}
         case.record(
-            EventType.CASE_EVIDENCE_ADDED,
+            CaseEvent.EVIDENCE_ADDED,
             {**file_facts, "size": inspected.size, "content_type": inspected.content_type},
             actor=actor,
         )
         finding = read_synthetic_label(settings.EVIDENCE_ROOT / storage_path, inspected.content_type)
-        case.record(EventType.CASE_SYNTHETIC_LABEL_CHECKED, {**file_facts, **asdict(finding)}, actor=reader)
+        case.record(CaseEvent.SYNTHETIC_LABEL_CHECKED, {**file_facts, **asdict(finding)}, actor=reader)

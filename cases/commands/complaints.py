@@ -26,10 +26,9 @@ from cases.commands.common import (
     transition_command,
 )
 from cases.errors import CommandInvalid
-from cases.events import EventType
-from cases.models import CaseKind, Priority
+from cases.models import Priority
 from cases.workflows.base import perform
-from cases.workflows.complaint import CATEGORY_PRIORITY, Category, Complaint
+from cases.workflows.complaint import CATEGORY_PRIORITY, KIND, Category, Complaint, ComplaintEvent
 from cases.workflows.validation import choice, optional_text, required_text
 
 if TYPE_CHECKING:
@@ -94,13 +93,13 @@ def complaint_submit(
         organisation=organisation,
         contact=Contact(name=contact_name, email=contact_email, phone=contact_phone, consent=consent),
     )
-    first_response_due_at, resolution_due_at = sla.deadlines_for(CaseKind.COMPLAINT, timezone.now())
+    first_response_due_at, resolution_due_at = sla.deadlines_for(KIND, timezone.now())
     complaint = Complaint(id=uuid.uuid4())
     complaint.record(
-        EventType.COMPLAINT_SUBMITTED,
+        ComplaintEvent.SUBMITTED,
         {
             "organisation_id": organisation.pk,
-            "reference": issue_reference(CaseKind.COMPLAINT),
+            "reference": issue_reference(KIND),
             "category": category,
             "title": title,
             "description": description,

@@ -1,6 +1,6 @@
 """The published processing flow of a case kind, drawn from its workflow definition.
 
-Everything is computed from `workflow_steps(case_class)` and the kind's `States`: a state is a
+Everything is computed from `workflow_steps(case_class)` and the kind's declared states: a state is a
 box, a transition that changes the state is an arrow labelled with its public label, and a
 transition that keeps the state (such as assigning) is written inside its box. Changing a
 workflow changes the diagram; no template knows any state or step.
@@ -22,6 +22,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from cases.kinds import declaration_of
 from cases.models import Case
 from cases.workflows.base import workflow_steps
 
@@ -179,8 +180,9 @@ def wrap(text: str, size: float, max_width: float) -> list[str]:
 
 
 def _states(case_class: type[Case]) -> dict[str, str]:
-    states = getattr(case_class, "States", None)
-    return {value: str(label) for value, label in states.choices} if states is not None else {}
+    """Every declared state of the kind, in the public's words."""
+    declaration = declaration_of(case_class.objects.kind)  # type: ignore[attr-defined]
+    return {state: str(wording.public) for state, wording in declaration.states.items()}
 
 
 def _sources(source: str, states: dict[str, str], target: str | None) -> list[str]:

@@ -5,91 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from cases.events import EventType
-from cases.models import Case, CaseKind, Priority
-from cases.sla import CHINA_TIME
+from cases.display import Fact, Item, case_url, fact, staff_time
+from cases.events import CaseEvent
+from cases.kinds import choice_text, kind_label
+from cases.measures import Measure, MeasureState, measure_reference, measure_state, recorded_measures
+from cases.models import Case, Priority
 from cases.staff_queries import CaseHistory
-from cases.workflows.appeal import AppealState, AppealTarget
-from cases.workflows.complaint import Category, Measure, Outcome, RejectionReason, measure_reference
 
 if TYPE_CHECKING:
     from cases.models import Evidence
     from cases.web.staff_history import LabelFindingView
 
-OUTCOME_TEXT = {
-    "rejected_invalid": RejectionReason.INVALID.label,
-    "rejected_duplicate": RejectionReason.DUPLICATE.label,
-    "upheld": AppealState.UPHELD.label,
-    "overturned": AppealState.OVERTURNED.label,
-}
-
-
-def staff_time(value: dt.datetime | str | None) -> str:
-    """A moment as a short Beijing time, the same in every language: 2025-01-10 14:03."""
-    moment = parse_datetime(value) if isinstance(value, str) else value
-    if moment is None:
-        return ""
-    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
-
-
-def case_url(case_id: Any) -> str:
-    return reverse("web:staff_case", kwargs={"case_id": case_id})
-
-
-def choice_text(choices: Any, value: Any) -> str:
-    return str(choices(value).label) if value in choices.values else str(value)
+__all__ = ["Fact", "Item", "case_url", "fact", "staff_time"]
 
 
 def kind_text(kind: str) -> str:
-    return choice_text(CaseKind, kind)
-
-
-def category_text(case: Case) -> str:
-    if case.kind == CaseKind.APPEAL:
-        return choice_text(AppealTarget, case.category)
-    return choice_text(Category, case.category)
-
-
-def outcome_text(outcome: str) -> str:
-    if outcome in Outcome.values:
-        return choice_text(Outcome, outcome)
-    return str(OUTCOME_TEXT.get(outcome, outcome))
-
-
-def state_text(case: Case, state: str | None) -> str:
-    if not state:
-        return ""
-    states = type(case).States  # type: ignore[attr-defined]
-    return choice_text(states, state)
-
-
-# --- What is shown ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Item:
-    """One value of a fact: plain text, free text kept with its line breaks, code, or a link."""
-
-    text: str
-    href: str = ""
-    style: str = "text"  # "text", "long", "code" or "url"
-
-
-@dataclass(frozen=True)
-class Fact:
-    label: str
-    items: list[Item]
-
-
-def fact(label: Any, text: Any, *, href: str = "", style: str = "text") -> Fact:
-    return Fact(str(label), [Item(str(text), href=href, style=style)])
+    return kind_label(kind)
 
 
 # --- Queue ------------------------------------------------------------------------------------
@@ -132,10 +70,14 @@ def queue_rows(cases: list[Case], *, now: dt.datetime) -> list[QueueRow]:
 
 def case_facts(case: Case, *, now: dt.datetime) -> list[Fact]:
     """The case as it stands, in the order staff read it."""
+    declaration = case.declaration
     facts = [
         fact(_("Reference"), case.reference, style="code"),
         fact(_("Kind"), kind_text(case.kind)),
-        fact(_("What is appealed") if case.kind == CaseKind.APPEAL else _("Category"), category_text(case)),
+    ]
+    if declaration.categories is not None:
+        facts.append(fact(declaration.category_label, declaration.category_text(case.category)))
+    facts += [
         fact(_("State"), case.state_label),
         fact(_("Priority"), choice_text(Priority, case.priority)),
         fact(_("Assignee"), case.assignee.username if case.assignee else _("Unassigned")),
@@ -160,37 +102,48 @@ def case_facts(case: Case, *, now: dt.datetime) -> list[Fact]:
     if case.closed_at:
         facts.append(fact(_("Closed at"), staff_time(case.closed_at)))
     if case.outcome:
-        facts.append(fact(_("Outcome"), outcome_text(case.outcome)))
-    measures = case.details.get("measures") or []
+        facts.append(fact(_("Outcome"), declaration.outcome_text(case.outcome)))
+    measures = measure_facts(case, now=now)
     if measures:
-        reversed_numbers = set(case.details.get("reversed_measures", []))
-        items = []
-        for number, measure in enumerate(measures, start=1):
-            text = f"{choice_text(Measure, measure)} ({measure_reference(case.reference, number)})"
-            if number in reversed_numbers:
-                text = _("%(measure)s – reversed on appeal") % {"measure": text}
-            items.append(Item(text))
-        facts.append(Fact(_("Measures"), items))
+        facts.append(measures)
     facts.append(fact(_("Created"), staff_time(case.created_at)))
     facts.append(fact(_("Version"), case.version))
     return facts
 
 
-def related_facts(case: Case, related: list[Case]) -> list[Fact]:
-    if case.kind == CaseKind.APPEAL:
-        if not related:
-            return []
+def measure_facts(case: Case, *, now: dt.datetime) -> Fact | None:
+    """Every measure the case took, each with its reference, account, end and state."""
+    items = []
+    for number, item in enumerate(recorded_measures(case.details), start=1):
+        reference = measure_reference(case.reference, number)
+        text = f"{choice_text(Measure, item['measure'])} ({reference})"
+        if item["account"]:
+            text += " · " + _("account %(account)s") % {"account": item["account"]}
+        ends_at = parse_datetime(item["ends_at"]) if item["ends_at"] else None
+        reversed_at = parse_datetime(item["reversed_at"]) if item["reversed_at"] else None
+        if ends_at:
+            text += " · " + _("until %(moment)s") % {"moment": staff_time(ends_at)}
+        text += " – " + choice_text(MeasureState, measure_state(ends_at, reversed_at, now=now))
+        href = reverse("web:staff_account", kwargs={"account": item["account"]}) if item["account"] else ""
+        items.append(Item(text, href=href))
+    return Fact(_("Measures"), items) if items else None
+
+
+def related_facts(case: Case, related: list[Case], links: list[Case] | None = None) -> list[Fact]:
+    """The case this one appeals or is linked to, and the cases that appeal or link to it."""
+    facts = []
+    if case.declaration.appeals_decisions and related and related[0].id == case.related_case_id:
         appealed = related[0]
-        facts = [fact(_("Appeal against"), f"{appealed.reference} – {appealed.title}", href=case_url(appealed.id))]
+        facts.append(fact(_("Appeal against"), f"{appealed.reference} – {appealed.title}", href=case_url(appealed.id)))
         number = case.details.get("measure_number")
         if number:
             measure = choice_text(Measure, case.details.get("measure"))
             facts.append(fact(_("Measure appealed"), f"{measure} ({measure_reference(appealed.reference, number)})"))
-        return facts
-    if not related:
-        return []
-    items = [Item(f"{appeal.reference} – {appeal.state_label}", href=case_url(appeal.id)) for appeal in related]
-    return [Fact(_("Appeals against this case"), items)]
+        related = related[1:]
+    if related:
+        items = [Item(f"{other.reference} – {other.state_label}", href=case_url(other.id)) for other in related]
+        facts.append(Fact(_("Appeals against this case"), items))
+    return facts
 
 
 # --- Evidence -------------------------------------------------------------------------------
@@ -211,7 +164,7 @@ def evidence_rows(case: Case, evidence: list[Evidence], history: CaseHistory) ->
     findings = {
         str(entry.event.data.get("evidence_id")): label_finding(entry.event.data)
         for entry in history.entries
-        if entry.event.type == EventType.CASE_SYNTHETIC_LABEL_CHECKED and isinstance(entry.event.data, dict)
+        if entry.event.type == CaseEvent.SYNTHETIC_LABEL_CHECKED and isinstance(entry.event.data, dict)
     }
     return [
         EvidenceRow(

@@ -7,24 +7,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, CaseKind, kind_classes
+from cases.kinds import declarations
 from cases.staff_queries import QueueFilters
-from cases.web.views.pages import kind_label
 
 MSG_STATE_OF_OTHER_KIND = _("Choose a state of the kind you selected, or choose all kinds.")
 
 # A state is named with its kind ("appeal:closed"): two kinds may share a state's name.
 STATE_SEPARATOR = ":"
-
-
-def staff_kinds() -> list[type[Case]]:
-    """Case kinds in the order CaseKind declares them; any other kind after them."""
-
-    def declared(case_class: type[Case]) -> int:
-        kind = case_class.objects.kind  # type: ignore[attr-defined]
-        return CaseKind.values.index(kind) if kind in CaseKind.values else len(CaseKind.values)
-
-    return sorted(kind_classes(), key=declared)
 
 
 class QueueFilterForm(forms.Form):
@@ -34,21 +23,15 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        kinds = staff_kinds()
-        self.fields["kind"].choices = [("", _("All kinds"))] + [
-            (case_class.objects.kind, kind_label(case_class))  # type: ignore[attr-defined]
-            for case_class in kinds
-        ]
+        kinds = declarations()
+        self.fields["kind"].choices = [("", _("All kinds"))] + [(d.kind, str(d.label)) for d in kinds]
         groups = [
             (
-                case_class.objects.kind,  # type: ignore[attr-defined]
-                kind_label(case_class),
-                [
-                    (f"{case_class.objects.kind}{STATE_SEPARATOR}{state.value}", state.label)  # type: ignore[attr-defined]
-                    for state in case_class.States  # type: ignore[attr-defined]
-                ],
+                d.kind,
+                str(d.label),
+                [(f"{d.kind}{STATE_SEPARATOR}{state}", str(wording.staff)) for state, wording in d.states.items()],
             )
-            for case_class in kinds
+            for d in kinds
         ]
         everything = [("", _("All states"))] + [(label, states) for _kind, label, states in groups]
         self.fields["state"].choices = everything
@@ -56,7 +39,7 @@ class QueueFilterForm(forms.Form):
         # so the list narrows when the form is sent; any state is still accepted and checked
         # against the kind in clean().
         chosen = self.data.get("kind", "") if self.is_bound else ""
-        if chosen in CaseKind.values:
+        if chosen in {d.kind for d in kinds}:
             self.fields["state"].widget.choices = [("", _("All states"))] + [
                 (label, states) for kind, label, states in groups if kind == chosen
             ]

@@ -4,8 +4,7 @@ chain. Nothing in an event is left out; a field without words yet is shown as it
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,15 +15,25 @@ from django.utils.translation import gettext_lazy
 
 from accounts.actors import PUBLIC, SYSTEM
 from accounts.models import Role
-from cases.events import EventType
+from cases.display import (
+    DisplayContext,
+    Fact,
+    Item,
+    Render,
+    fact,
+    linked_reference_field,
+    person_field,
+    raw_field,
+    staff_time,
+    text_field,
+    time_field,
+)
+from cases.events import CaseEvent, event_label
+from cases.kinds import KindDeclaration, choice_text
 from cases.models import Case, Priority
 from cases.staff_queries import BROKEN, VERIFIED, CaseHistory
-from cases.web.staff_display import Fact, Item, case_url, choice_text, fact, outcome_text, staff_time, state_text
-from cases.workflows.appeal import AppealTarget
-from cases.workflows.complaint import Category, Measure, RejectionReason, measure_reference
 
 if TYPE_CHECKING:
-    from accounts.models import User
     from cases.eventstore import Event
     from cases.models import Evidence
 
@@ -66,17 +75,6 @@ class HistoryRow:
     verification_text: str
 
 
-@dataclass
-class DisplayContext:
-    case: Case
-    people: Mapping[int, User]
-    evidence: Mapping[str, Evidence]
-
-    def username(self, user_id: Any) -> str:
-        person = self.people.get(user_id) if isinstance(user_id, int) else None
-        return person.username if person is not None else (_("user #%(id)s") % {"id": user_id} if user_id else "")
-
-
 # --- History ----------------------------------------------------------------------------------
 
 
@@ -103,15 +101,15 @@ def history_rows(case: Case, history: CaseHistory, evidence: list[Evidence]) -> 
                 number=event.stream_version,
                 when=staff_time(event.occurred_at),
                 iso=event.occurred_at.isoformat(),
-                title=choice_text(EventType, event.type),
+                title=event_label(event.type),
                 event_type=event.type,
                 actor=actor_text(str(actor.get("role", ""))),
                 # Staff see who did what; the public timeline never carries a name.
                 username=context.username(user_id) if user_id else "",
-                from_state=state_text(case, data.get("from_state")),
-                to_state=state_text(case, data.get("to_state")),
+                from_state=case.declaration.staff_state(data["from_state"]) if data.get("from_state") else "",
+                to_state=case.declaration.staff_state(data["to_state"]) if data.get("to_state") else "",
                 facts=event_facts(event, context),
-                label_finding=label_finding(data) if event.type == EventType.CASE_SYNTHETIC_LABEL_CHECKED else None,
+                label_finding=label_finding(data) if event.type == CaseEvent.SYNTHETIC_LABEL_CHECKED else None,
                 short_hash=event.hash[:SHORT_HASH],
                 hash=event.hash,
                 previous_hash=event.previous_hash,
@@ -165,33 +163,20 @@ def label_finding(data: Mapping[str, Any]) -> LabelFindingView:
     return LabelFindingView(found=found, headline=headline, facts=facts, problem=str(data.get("problem") or ""))
 
 
-# The order in which an event's fields are listed; anything else follows, by name. (Some
-# databases hand JSON objects back with their keys reordered.)
+# The order in which the fields every kind shares are listed, after the kind's own
+# (`KindDeclaration.field_order`); anything else follows, by name. (Some databases hand JSON
+# objects back with their keys reordered.)
 FIELD_ORDER = (
     "reference",
     "organisation_id",
     "title",
-    "category",
-    "target",
     "priority",
-    "outcome",
-    "reason",
-    "measures",
-    "measure_numbers",
-    "appealed_reference",
-    "measure_number",
-    "measure",
-    "duplicate_of",
-    "appeal_reference",
     "assignee_id",
-    "original_decider",
+    "linked_reference",
+    "link",
     "description",
     "statement",
-    "explanation",
-    "question",
-    "text",
     "note",
-    "summary",
     "content_urls",
     "subject_id",
     "first_response_due_at",
@@ -204,105 +189,29 @@ FIELD_ORDER = (
 # Shown elsewhere on the row: the move between states, and the label box.
 _SHOWN_ELSEWHERE = frozenset({"from_state", "to_state", *LABEL_FIELDS})
 # Folded into the field beside them (a link's target).
-_FOLDED = frozenset({"duplicate_of_case_id", "appealed_case_id"})
-
-Render = Callable[["Event", Any, DisplayContext], list[Fact]]
+_FOLDED = frozenset({"linked_case_id"})
 
 
 def event_facts(event: Event, context: DisplayContext) -> list[Fact]:
     data = event.data if isinstance(event.data, dict) else {"data": event.data}
-    order = {key: index for index, key in enumerate(FIELD_ORDER)}
+    declaration = context.case.declaration
+    renders = {**_RENDERERS, **declaration.field_renders}
+    folded = _FOLDED | declaration.folded_fields
+    order = {key: index for index, key in enumerate((*declaration.field_order, *FIELD_ORDER))}
     keys = sorted(
-        (key for key in data if key not in _SHOWN_ELSEWHERE and key not in _FOLDED),
+        (key for key in data if key not in _SHOWN_ELSEWHERE and key not in folded),
         key=lambda key: (order.get(key, len(order)), key),
     )
     facts: list[Fact] = []
     for key in keys:
-        render = _RENDERERS.get(key)
+        render = renders.get(key)
         try:
-            facts += render(event, data[key], context) if render else _raw(key, data[key])
+            facts += render(event, data[key], context) if render else raw_field(key, data[key])
         except (TypeError, ValueError, KeyError, AttributeError):
             # A value of an unexpected shape (an altered event, an old schema) is shown as it
             # is stored rather than breaking the page.
-            facts += _raw(key, data[key])
+            facts += raw_field(key, data[key])
     return facts
-
-
-def _data(event: Event) -> dict[str, Any]:
-    return event.data if isinstance(event.data, dict) else {}
-
-
-def _raw(key: str, value: Any) -> list[Fact]:
-    """A field this page has no words for yet: shown as it is stored, never hidden."""
-    if value in (None, "", [], {}):
-        return []
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return [fact(key, text, style="code")]
-
-
-def _text(label: Any, *, style: str = "text") -> Render:
-    def render(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
-        return [fact(label, value, style=style)] if value not in (None, "") else []
-
-    return render
-
-
-def _time(label: Any) -> Render:
-    def render(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
-        return [fact(label, staff_time(value))] if value else []
-
-    return render
-
-
-def _category(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
-    return [fact(_("Category"), choice_text(Category, value))]
-
-
-def _reason(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
-    if event.type == EventType.COMPLAINT_REJECTED:
-        return [fact(_("Reason"), choice_text(RejectionReason, value))]
-    return [fact(_("Reason"), value, style="long")]
-
-
-def _measures(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
-    if not value:
-        return []
-    items = [
-        Item(f"{choice_text(Measure, measure)} ({measure_reference(context.case.reference, number)})")
-        for number, measure in enumerate(value, start=1)
-    ]
-    return [Fact(_("Measures"), items)]
-
-
-def _measure_numbers(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
-    items = [Item(measure_reference(context.case.reference, number), style="code") for number in value or []]
-    return [Fact(_("Measures reversed"), items)] if items else []
-
-
-def _appealed(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
-    appealed_id = _data(event).get("appealed_case_id")
-    return [fact(_("Appeal against"), value, href=case_url(appealed_id) if appealed_id else "", style="code")]
-
-
-def _measure_number(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
-    if not value:
-        return []
-    appealed = _data(event).get("appealed_reference") or context.case.reference
-    return [fact(_("Measure appealed"), measure_reference(appealed, value), style="code")]
-
-
-def _duplicate_of(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
-    original_id = _data(event).get("duplicate_of_case_id")
-    return [fact(_("Duplicate of"), value, href=case_url(original_id) if original_id else "", style="code")]
-
-
-def _person(label: Any, *, nobody: Any = "") -> Render:
-    def render(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
-        if value is None:
-            return [fact(label, nobody)] if nobody else []
-        return [fact(label, context.username(value))]
-
-    return render
 
 
 def _organisation(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
@@ -333,40 +242,44 @@ def _size(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
     return [fact(_("Size"), _("%(size)s bytes") % {"size": number_format(value, force_grouping=True)})]
 
 
+def _link(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
+    from cases.links import LinkType
+
+    return [fact(_("Link"), choice_text(LinkType, value))]
+
+
+# How the fields every kind shares read. A kind's declaration adds its own (and may override).
 _RENDERERS: dict[str, Render] = {
-    "reference": _text(gettext_lazy("Reference"), style="code"),
+    "reference": text_field(gettext_lazy("Reference"), style="code"),
     "organisation_id": _organisation,
-    "title": _text(gettext_lazy("Title")),
-    "category": _category,
-    "target": lambda event, value, context: [fact(_("What is appealed"), choice_text(AppealTarget, value))],
+    "title": text_field(gettext_lazy("Title")),
     "priority": lambda event, value, context: [fact(_("Priority"), choice_text(Priority, value))],
-    "outcome": lambda event, value, context: [fact(_("Outcome"), outcome_text(value))],
-    "reason": _reason,
-    "measures": _measures,
-    "measure_numbers": _measure_numbers,
-    "appealed_reference": _appealed,
-    "measure_number": _measure_number,
-    "measure": lambda event, value, context: [fact(_("Measure"), choice_text(Measure, value))] if value else [],
-    "duplicate_of": _duplicate_of,
-    "appeal_reference": _text(gettext_lazy("Appeal"), style="code"),
-    "assignee_id": _person(gettext_lazy("Assigned to"), nobody=gettext_lazy("Nobody (unassigned)")),
-    "original_decider": _person(gettext_lazy("Original decision by")),
-    "description": _text(gettext_lazy("Description"), style="long"),
-    "statement": _text(gettext_lazy("Statement"), style="long"),
-    "explanation": _text(gettext_lazy("Explanation"), style="long"),
-    "question": _text(gettext_lazy("Question"), style="long"),
-    "text": _text(gettext_lazy("Answer"), style="long"),
-    "note": _text(gettext_lazy("Note"), style="long"),
-    "summary": _text(gettext_lazy("Summary"), style="long"),
+    "assignee_id": person_field(gettext_lazy("Assigned to"), nobody=gettext_lazy("Nobody (unassigned)")),
+    "linked_reference": linked_reference_field(gettext_lazy("Linked case"), "linked_case_id"),
+    "link": _link,
+    "description": text_field(gettext_lazy("Description"), style="long"),
+    "statement": text_field(gettext_lazy("Statement"), style="long"),
+    "note": text_field(gettext_lazy("Note"), style="long"),
     "content_urls": _urls,
     "subject_id": _subject,
-    "first_response_due_at": _time(gettext_lazy("First response due")),
-    "resolution_due_at": _time(gettext_lazy("Resolution due")),
+    "first_response_due_at": time_field(gettext_lazy("First response due")),
+    "resolution_due_at": time_field(gettext_lazy("Resolution due")),
     "evidence_id": _evidence_file,
-    "content_type": _text(gettext_lazy("Type"), style="code"),
+    "content_type": text_field(gettext_lazy("Type"), style="code"),
     "size": _size,
-    "sha256": _text(gettext_lazy("SHA-256"), style="code"),
+    "sha256": text_field(gettext_lazy("SHA-256"), style="code"),
 }
+
+
+def generic_field_names() -> frozenset[str]:
+    """Event fields any kind may record that this module already has words for."""
+    return frozenset(_RENDERERS) | _SHOWN_ELSEWHERE | _FOLDED
+
+
+def unworded_fields(declaration: KindDeclaration, data: dict[str, Any]) -> set[str]:
+    """Fields of an event's data that would show as raw codes on the history page."""
+    known = generic_field_names() | set(declaration.field_renders) | declaration.folded_fields
+    return {key for key in data if key not in known}
 
 
 def verification_text(verification: str) -> str:

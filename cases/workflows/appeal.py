@@ -12,17 +12,34 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 
+from cases import sla
+from cases.display import (
+    DisplayContext,
+    Fact,
+    choice_field,
+    event_data,
+    fact,
+    linked_reference_field,
+    person_field,
+    text_field,
+)
 from cases.errors import TransitionForbidden
-from cases.events import EventType
-from cases.models import Case, CaseKind, KindManager, register_kind
+from cases.events import CaseEvent
+from cases.kinds import KindDeclaration, PublicEvent, StateWording, register
+from cases.measures import Measure, measure_reference
+from cases.models import Case, KindManager
 from cases.projections import applies, when
-from cases.workflows.base import assignment_check, case_transition
+from cases.workflows.base import Argument, assignment_check, case_transition
 from cases.workflows.validation import required_text
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
     from cases.eventstore import Event
+
+
+KIND = "appeal"
 
 
 class AppealState(models.TextChoices):
@@ -33,7 +50,20 @@ class AppealState(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class AppealEvent(models.TextChoices):
+    FILED = "appeal.filed", _("Appeal filed")
+    REVIEW_STARTED = "appeal.review_started", _("Appeal review started")
+    UPHELD = "appeal.upheld", _("Original decision upheld")
+    OVERTURNED = "appeal.overturned", _("Original decision overturned")
+    CLOSED = "appeal.closed", _("Appeal closed")
+
+
 OPEN_STATES = [AppealState.FILED, AppealState.UNDER_REVIEW]
+
+
+class AppealOutcome(models.TextChoices):
+    UPHELD = "upheld", _("Original decision upheld")
+    OVERTURNED = "overturned", _("Original decision overturned")
 
 
 class AppealTarget(models.TextChoices):
@@ -44,15 +74,18 @@ class AppealTarget(models.TextChoices):
 MSG_ORIGINAL_DECIDER = _("Someone other than the person who made the original decision must review this appeal.")
 
 
-def _not_the_original_decider(appeal: Case, actor: Actor) -> None:
+def _someone_else_decided(appeal: Case, actor: Actor) -> bool:
     decider = appeal.details.get("original_decider")
-    if decider is not None and actor.user_id == decider:
+    return decider is None or actor.user_id != decider
+
+
+def _not_the_original_decider(appeal: Case, actor: Actor) -> None:
+    if not _someone_else_decided(appeal, actor):
         raise TransitionForbidden(MSG_ORIGINAL_DECIDER)
 
 
-@register_kind
 class Appeal(Case):
-    objects = KindManager(CaseKind.APPEAL)
+    objects = KindManager(KIND)
     States = AppealState
 
     class Meta:
@@ -63,7 +96,7 @@ class Appeal(Case):
     @case_transition(
         source=AppealState.FILED,
         target=AppealState.UNDER_REVIEW,
-        event=EventType.APPEAL_REVIEW_STARTED,
+        event=AppealEvent.REVIEW_STARTED,
         label=_("Start review"),
     )
     def start_review(self, *, actor: Actor) -> dict[str, Any]:
@@ -73,8 +106,9 @@ class Appeal(Case):
     @case_transition(
         source=AppealState.UNDER_REVIEW,
         target=AppealState.UPHELD,
-        event=EventType.APPEAL_UPHELD,
+        event=AppealEvent.UPHELD,
         label=_("Uphold the original decision"),
+        arguments={"reason": Argument(_("Reasons, for the appellant"), "long")},
     )
     def uphold(self, *, actor: Actor, reason: str) -> dict[str, Any]:
         _not_the_original_decider(self, actor)
@@ -83,8 +117,9 @@ class Appeal(Case):
     @case_transition(
         source=AppealState.UNDER_REVIEW,
         target=AppealState.OVERTURNED,
-        event=EventType.APPEAL_OVERTURNED,
+        event=AppealEvent.OVERTURNED,
         label=_("Overturn the original decision"),
+        arguments={"reason": Argument(_("Reasons, for the appellant"), "long")},
     )
     def overturn(self, *, actor: Actor, reason: str) -> dict[str, Any]:
         _not_the_original_decider(self, actor)
@@ -93,20 +128,26 @@ class Appeal(Case):
     @case_transition(
         source=[AppealState.UPHELD, AppealState.OVERTURNED],
         target=AppealState.CLOSED,
-        event=EventType.APPEAL_CLOSED,
+        event=AppealEvent.CLOSED,
         label=_("Close"),
     )
     def close(self, *, actor: Actor) -> dict[str, Any]:
         return {}
 
-    @case_transition(source=OPEN_STATES, target=None, event=EventType.CASE_ASSIGNED, label=_("Assign"))
+    @case_transition(
+        source=OPEN_STATES,
+        target=None,
+        event=CaseEvent.ASSIGNED,
+        label=_("Assign"),
+        arguments={"assignee_id": Argument(_("Assignee"), "staff")},
+    )
     def assign(self, *, actor: Actor, assignee_id: int | None) -> dict[str, Any]:
         return assignment_check(self, assignee_id)
 
 
-@applies(EventType.APPEAL_FILED)
+@applies(AppealEvent.FILED)
 def _filed(case: Case, data: dict[str, Any], event: Event) -> None:
-    case.kind = CaseKind.APPEAL
+    case.kind = KIND
     case.organisation_id = data["organisation_id"]
     case.reference = data["reference"]
     case.title = data["title"]
@@ -126,7 +167,7 @@ def _filed(case: Case, data: dict[str, Any], event: Event) -> None:
     case.due_at = case.first_response_due_at
 
 
-@applies(EventType.APPEAL_REVIEW_STARTED)
+@applies(AppealEvent.REVIEW_STARTED)
 def _review_started(case: Case, data: dict[str, Any], event: Event) -> None:
     case.first_responded_at = event.occurred_at
     case.due_at = case.resolution_due_at
@@ -137,18 +178,119 @@ def _decided(case: Case, data: dict[str, Any], event: Event) -> None:
     case.due_at = None
 
 
-@applies(EventType.APPEAL_UPHELD)
+@applies(AppealEvent.UPHELD)
 def _upheld(case: Case, data: dict[str, Any], event: Event) -> None:
     _decided(case, data, event)
-    case.outcome = "upheld"
+    case.outcome = AppealOutcome.UPHELD
 
 
-@applies(EventType.APPEAL_OVERTURNED)
+@applies(AppealEvent.OVERTURNED)
 def _overturned(case: Case, data: dict[str, Any], event: Event) -> None:
     _decided(case, data, event)
-    case.outcome = "overturned"
+    case.outcome = AppealOutcome.OVERTURNED
 
 
-@applies(EventType.APPEAL_CLOSED)
+@applies(AppealEvent.CLOSED)
 def _closed(case: Case, data: dict[str, Any], event: Event) -> None:
     case.closed_at = event.occurred_at
+
+
+# --- How it reads ---------------------------------------------------------------------------
+
+
+def _reason_lines(event: Event, case: Case) -> list[str]:
+    return [event.data["reason"]]
+
+
+def _render_measure_number(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
+    if not value:
+        return []
+    appealed = event_data(event).get("appealed_reference") or context.case.reference
+    return [fact(_("Measure appealed"), measure_reference(appealed, value), style="code")]
+
+
+class AppealDetails(serializers.Serializer):
+    target = serializers.ChoiceField(choices=AppealTarget.choices)
+    appealed_reference = serializers.CharField()
+    measure_number = serializers.IntegerField(min_value=1, allow_null=True)
+    measure = serializers.ChoiceField(choices=Measure.choices, allow_null=True)
+    original_decider = serializers.IntegerField(allow_null=True)
+
+
+DECLARATION = register(
+    KindDeclaration(
+        kind=KIND,
+        label=_("Appeal"),
+        model=Appeal,
+        reference_prefix="A",
+        order=20,
+        events=AppealEvent,
+        states={
+            AppealState.FILED: StateWording(
+                staff=_("Filed, review not started"),
+                public=_("Filed"),
+                explanation=_(
+                    "We have received your appeal. It will be reviewed by someone who did not take the original "
+                    "decision. You will have a first response by %(due)s."
+                ),
+            ),
+            AppealState.UNDER_REVIEW: StateWording(
+                staff=_("Under review"),
+                public=_("Under review"),
+                explanation=_(
+                    "Your appeal is being reviewed by someone who did not take the original decision. "
+                    "We will tell you the result by %(due)s."
+                ),
+            ),
+            AppealState.UPHELD: StateWording(
+                staff=_("Original decision upheld"),
+                public=_("Original decision upheld"),
+                explanation=_("The review kept the original decision. The reasons are shown in the history below."),
+            ),
+            AppealState.OVERTURNED: StateWording(
+                staff=_("Original decision overturned"),
+                public=_("Original decision overturned"),
+                explanation=_(
+                    "The review overturned the original decision, and it has been undone. "
+                    "The reasons are shown in the history below."
+                ),
+            ),
+            AppealState.CLOSED: StateWording(
+                staff=_("Closed"),
+                public=_("Closed"),
+                explanation=_("This appeal is closed. The result is shown in the history below."),
+            ),
+        },
+        sla_defaults=(sla.Limit(24, sla.TimeUnit.HOURS), sla.Limit(15, sla.TimeUnit.WORKING_DAYS)),
+        public_events={
+            AppealEvent.FILED: PublicEvent(_("Appeal received")),
+            AppealEvent.REVIEW_STARTED: PublicEvent(_("Review started")),
+            AppealEvent.UPHELD: PublicEvent(_("Original decision upheld"), _reason_lines),
+            AppealEvent.OVERTURNED: PublicEvent(_("Original decision overturned"), _reason_lines),
+            AppealEvent.CLOSED: PublicEvent(_("Closed")),
+        },
+        filer_notified=frozenset({AppealEvent.FILED, AppealEvent.UPHELD, AppealEvent.OVERTURNED}),
+        details=AppealDetails,
+        categories=AppealTarget,
+        category_label=_("What is appealed"),
+        outcomes=AppealOutcome,
+        field_renders={
+            "target": choice_field(_("What is appealed"), AppealTarget),
+            "outcome": choice_field(_("Outcome"), AppealOutcome),
+            "appealed_reference": linked_reference_field(_("Appeal against"), "appealed_case_id"),
+            "measure_number": _render_measure_number,
+            "measure": choice_field(_("Measure"), Measure),
+            "original_decider": person_field(_("Original decision by")),
+            "statement": text_field(_("Statement"), style="long"),
+            "reason": text_field(_("Reason"), style="long"),
+        },
+        field_order=("target", "appealed_reference", "measure_number", "measure", "original_decider", "reason"),
+        folded_fields=frozenset({"appealed_case_id"}),
+        person_fields=frozenset({"original_decider"}),
+        open_states=frozenset(OPEN_STATES),
+        appeals_decisions=True,
+        handler_rule=_someone_else_decided,
+        may_not_handle_message=MSG_ORIGINAL_DECIDER,
+        description_heading=_("The appellant's statement"),
+    )
+)

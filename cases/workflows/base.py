@@ -8,11 +8,12 @@ never calls these methods, so guards are not re-run on history.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import TYPE_CHECKING, Any
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed, has_transition_perm, transition
 
@@ -36,6 +37,25 @@ def staff_or_tracking_public(case: Case, actor: Actor) -> bool:
     return staff_of_case_organisation(case, actor) or (actor.is_public and actor.tracks(case.id))
 
 
+@dataclass(frozen=True)
+class Argument:
+    """What one argument of a transition asks of the person taking it, for forms and the API.
+
+    `widget` is "text" (one line), "long" (free text), "choice" (one of `choices`), "measures"
+    (enforcement measures) or "reference" (another case's reference)."""
+
+    label: StrOrPromise
+    widget: str = "text"
+    choices: Sequence[tuple[str, StrOrPromise]] = ()
+    help: StrOrPromise = ""
+
+
+def choices_of(choices: type[models.Choices], only: Iterable[str] | None = None) -> list[tuple[str, StrOrPromise]]:
+    """(value, label) pairs of `choices`, or of the values named in `only`."""
+    wanted = set(only) if only is not None else None
+    return [(value, label) for value, label in choices.choices if wanted is None or value in wanted]
+
+
 def case_transition(
     *,
     source: str | Sequence[str],
@@ -44,11 +64,13 @@ def case_transition(
     label: StrOrPromise,
     permission: Permission = staff_of_case_organisation,
     public_label: StrOrPromise | None = None,
+    arguments: Mapping[str, Argument] | None = None,
 ) -> Callable[[Callable[..., dict[str, Any] | None]], Callable[..., Event]]:
     """Declare a workflow transition that records `event`.
 
     `target=None` validates the source state without changing it (e.g. assigning).
-    `label` names the action for staff and for the published flow diagram.
+    `label` names the action for staff and for the published flow diagram. `arguments`
+    describes each keyword argument of the body (besides `actor`), in the body's order.
     """
 
     def decorate(body: Callable[..., dict[str, Any] | None]) -> Callable[..., Event]:
@@ -64,7 +86,12 @@ def case_transition(
             source=source,
             target=target,
             permission=permission,
-            custom={"event": event, "label": label, "public_label": public_label or label},
+            custom={
+                "event": event,
+                "label": label,
+                "public_label": public_label or label,
+                "arguments": dict(arguments or {}),
+            },
         )(record_transition)
 
     return decorate

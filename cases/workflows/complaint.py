@@ -1,4 +1,4 @@
-"""The complaint / report (举报) workflow.
+"""The complaint / report (举报) workflow, and its declaration.
 
 submitted → triaged (or rejected as invalid / duplicate) → investigating ⇄ awaiting the
 complainant (SLA clock paused) → resolved with an outcome → closed.
@@ -12,19 +12,27 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 
 from cases import sla
+from cases.display import DisplayContext, Fact, Item, choice_field, linked_reference_field, text_field
 from cases.errors import CommandInvalid
-from cases.events import EventType
-from cases.models import Case, CaseKind, KindManager, Priority, register_kind
+from cases.events import CaseEvent
+from cases.kinds import KindDeclaration, PublicEvent, StateWording, choice_text, register
+from cases.measures import Measure, measure_items, measure_reference, recorded_measures
+from cases.models import Case, KindManager, Priority
+from cases.personal_data import notice_subject_for
 from cases.projections import applies, when
-from cases.workflows.base import assignment_check, case_transition, staff_or_tracking_public
+from cases.workflows.base import Argument, assignment_check, case_transition, choices_of, staff_or_tracking_public
 from cases.workflows.validation import choice, optional_text, required_text
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
     from cases.eventstore import Event
+
+KIND = "complaint"
 
 
 class ComplaintState(models.TextChoices):
@@ -32,9 +40,22 @@ class ComplaintState(models.TextChoices):
     TRIAGED = "triaged", _("Accepted for handling")
     REJECTED = "rejected", _("Not accepted")
     INVESTIGATING = "investigating", _("Under investigation")
-    AWAITING_COMPLAINANT = "awaiting_complainant", _("Waiting for your information")
+    AWAITING_COMPLAINANT = "awaiting_complainant", _("Waiting for the complainant")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
+
+
+class ComplaintEvent(models.TextChoices):
+    SUBMITTED = "complaint.submitted", _("Complaint submitted")
+    ACCEPTED = "complaint.accepted", _("Complaint accepted")
+    REJECTED = "complaint.rejected", _("Complaint rejected")
+    INVESTIGATION_STARTED = "complaint.investigation_started", _("Investigation started")
+    INFORMATION_REQUESTED = "complaint.information_requested", _("Information requested")
+    INFORMATION_RECEIVED = "complaint.information_received", _("Information received")
+    RESOLVED = "complaint.resolved", _("Complaint resolved")
+    CLOSED = "complaint.closed", _("Complaint closed")
+    MEASURES_REVERSED = "complaint.measures_reversed", _("Measures reversed on appeal")
+    REOPENED = "complaint.reopened", _("Complaint reopened on appeal")
 
 
 OPEN_STATES = [
@@ -74,28 +95,27 @@ class RejectionReason(models.TextChoices):
 class Outcome(models.TextChoices):
     VIOLATION = "violation", _("Violation found, measures taken")
     NO_VIOLATION = "no_violation", _("No violation found")
+    REJECTED_INVALID = "rejected_invalid", _("Not a valid complaint")
+    REJECTED_DUPLICATE = "rejected_duplicate", _("Duplicate of another complaint")
 
 
-class Measure(models.TextChoices):
-    """Measures of article 10: on the content and against the user who published it."""
-
-    CONTENT_REMOVED = "content_removed", _("Content removed")
-    LABEL_ADDED = "label_added", _("Synthetic-content label added")
-    WARNING = "warning", _("User warned")
-    FUNCTION_RESTRICTED = "function_restricted", _("Functions restricted")
-    SERVICE_SUSPENDED = "service_suspended", _("Service suspended")
-    ACCOUNT_CLOSED = "account_closed", _("Account closed")
+# The outcomes a resolution may have (a rejection records its own).
+RESOLUTION_OUTCOMES = (Outcome.VIOLATION, Outcome.NO_VIOLATION)
+REJECTION_OUTCOME = {
+    RejectionReason.INVALID: Outcome.REJECTED_INVALID,
+    RejectionReason.DUPLICATE: Outcome.REJECTED_DUPLICATE,
+}
 
 
 MSG_MEASURES_REQUIRED = _("Name at least one measure taken when a violation was found.")
 MSG_NO_MEASURES_WITHOUT_VIOLATION = _("Measures can only be recorded when a violation was found.")
 MSG_DUPLICATE_OF_REQUIRED = _("Give the reference of the complaint this one duplicates.")
 MSG_DUPLICATE_OF_UNKNOWN = _("No other complaint of this organisation has that reference.")
+MSG_OUTCOME_NOT_A_RESOLUTION = _("Choose “violation” or “no_violation”.")
 
 
-@register_kind
 class Complaint(Case):
-    objects = KindManager(CaseKind.COMPLAINT)
+    objects = KindManager(KIND)
     States = ComplaintState
 
     class Meta:
@@ -106,8 +126,9 @@ class Complaint(Case):
     @case_transition(
         source=ComplaintState.SUBMITTED,
         target=ComplaintState.TRIAGED,
-        event=EventType.COMPLAINT_ACCEPTED,
+        event=ComplaintEvent.ACCEPTED,
         label=_("Accept"),
+        arguments={"note": Argument(_("Note for the record (optional)"), "long")},
     )
     def accept(self, *, actor: Actor, note: str = "") -> dict[str, Any]:
         return {"note": optional_text("note", note)}
@@ -115,9 +136,16 @@ class Complaint(Case):
     @case_transition(
         source=ComplaintState.SUBMITTED,
         target=ComplaintState.REJECTED,
-        event=EventType.COMPLAINT_REJECTED,
+        event=ComplaintEvent.REJECTED,
         label=_("Reject"),
         public_label=_("Not accepted"),
+        arguments={
+            "reason": Argument(_("Reason"), "choice", choices_of(RejectionReason)),
+            "explanation": Argument(_("Explanation for the complainant"), "long"),
+            "duplicate_of": Argument(
+                _("Reference of the original complaint"), "reference", help=_("Only for a duplicate.")
+            ),
+        },
     )
     def reject(self, *, actor: Actor, reason: str, explanation: str, duplicate_of: str = "") -> dict[str, Any]:
         reason = choice("reason", reason, RejectionReason)
@@ -140,7 +168,7 @@ class Complaint(Case):
     @case_transition(
         source=ComplaintState.TRIAGED,
         target=ComplaintState.INVESTIGATING,
-        event=EventType.COMPLAINT_INVESTIGATION_STARTED,
+        event=ComplaintEvent.INVESTIGATION_STARTED,
         label=_("Start investigation"),
     )
     def start_investigation(self, *, actor: Actor) -> dict[str, Any]:
@@ -149,9 +177,10 @@ class Complaint(Case):
     @case_transition(
         source=ComplaintState.INVESTIGATING,
         target=ComplaintState.AWAITING_COMPLAINANT,
-        event=EventType.COMPLAINT_INFORMATION_REQUESTED,
+        event=ComplaintEvent.INFORMATION_REQUESTED,
         label=_("Ask the complainant for information"),
         public_label=_("Information requested from you"),
+        arguments={"question": Argument(_("Question for the complainant"), "long")},
     )
     def request_information(self, *, actor: Actor, question: str) -> dict[str, Any]:
         return {"question": required_text("question", question)}
@@ -159,10 +188,11 @@ class Complaint(Case):
     @case_transition(
         source=ComplaintState.AWAITING_COMPLAINANT,
         target=ComplaintState.INVESTIGATING,
-        event=EventType.COMPLAINT_INFORMATION_RECEIVED,
+        event=ComplaintEvent.INFORMATION_RECEIVED,
         label=_("Record the complainant's information"),
         public_label=_("Information received"),
         permission=staff_or_tracking_public,
+        arguments={"text": Argument(_("The complainant's answer (given by phone or letter)"), "long")},
     )
     def receive_information(self, *, actor: Actor, text: str) -> dict[str, Any]:
         text = required_text("text", text)
@@ -175,30 +205,54 @@ class Complaint(Case):
     @case_transition(
         source=ComplaintState.INVESTIGATING,
         target=ComplaintState.RESOLVED,
-        event=EventType.COMPLAINT_RESOLVED,
+        event=ComplaintEvent.RESOLVED,
         label=_("Resolve"),
+        arguments={
+            "outcome": Argument(_("Outcome"), "choice", choices_of(Outcome, RESOLUTION_OUTCOMES)),
+            "measures": Argument(_("Measures taken"), "measures"),
+            "summary": Argument(_("Decision and reasons, for the complainant"), "long"),
+        },
     )
-    def resolve(self, *, actor: Actor, outcome: str, measures: list[str] | None = None, summary: str) -> dict[str, Any]:
+    def resolve(self, *, actor: Actor, outcome: str, measures: list[Any] | None = None, summary: str) -> dict[str, Any]:
         outcome = choice("outcome", outcome, Outcome)
-        measures = list(dict.fromkeys(measures or []))
-        for measure in measures:
-            choice("measures", measure, Measure)
-        if outcome == Outcome.VIOLATION and not measures:
-            raise CommandInvalid.single("measures", MSG_MEASURES_REQUIRED)
+        if outcome not in RESOLUTION_OUTCOMES:
+            raise CommandInvalid.single("outcome", MSG_OUTCOME_NOT_A_RESOLUTION)
         if outcome == Outcome.NO_VIOLATION and measures:
             raise CommandInvalid.single("measures", MSG_NO_MEASURES_WITHOUT_VIOLATION)
-        return {"outcome": outcome, "measures": measures, "summary": required_text("summary", summary)}
+        items = measure_items(measures or [])
+        if outcome == Outcome.VIOLATION and not items:
+            raise CommandInvalid.single("measures", MSG_MEASURES_REQUIRED)
+        summary = required_text("summary", summary)
+        now = timezone.now()
+        recorded = []
+        for item in items:
+            subject = notice_subject_for(organisation_id=self.organisation_id, email=item.notify_email)
+            recorded.append(
+                {
+                    "measure": item.measure,
+                    "account": item.account,
+                    "ends_at": now + dt.timedelta(days=item.days) if item.days else None,
+                    "subject_id": subject.pk if subject else None,
+                }
+            )
+        return {"outcome": outcome, "measures": recorded, "summary": summary}
 
     @case_transition(
         source=[ComplaintState.RESOLVED, ComplaintState.REJECTED],
         target=ComplaintState.CLOSED,
-        event=EventType.COMPLAINT_CLOSED,
+        event=ComplaintEvent.CLOSED,
         label=_("Close"),
     )
     def close(self, *, actor: Actor) -> dict[str, Any]:
         return {}
 
-    @case_transition(source=OPEN_STATES, target=None, event=EventType.CASE_ASSIGNED, label=_("Assign"))
+    @case_transition(
+        source=OPEN_STATES,
+        target=None,
+        event=CaseEvent.ASSIGNED,
+        label=_("Assign"),
+        arguments={"assignee_id": Argument(_("Assignee"), "staff")},
+    )
     def assign(self, *, actor: Actor, assignee_id: int | None) -> dict[str, Any]:
         return assignment_check(self, assignee_id)
 
@@ -207,9 +261,10 @@ class Complaint(Case):
     @case_transition(
         source=[ComplaintState.RESOLVED, ComplaintState.CLOSED],
         target=None,
-        event=EventType.COMPLAINT_MEASURES_REVERSED,
+        event=ComplaintEvent.MEASURES_REVERSED,
         label=_("Reverse measures after a successful appeal"),
         public_label=_("Measures reversed on appeal"),
+        arguments={"appeal_reference": Argument(_("Appeal")), "measure_numbers": Argument(_("Measures"))},
     )
     def reverse_measures(self, *, actor: Actor, appeal_reference: str, measure_numbers: list[int]) -> dict[str, Any]:
         return {"appeal_reference": appeal_reference, "measure_numbers": sorted(set(measure_numbers))}
@@ -217,46 +272,22 @@ class Complaint(Case):
     @case_transition(
         source=[ComplaintState.REJECTED, ComplaintState.RESOLVED, ComplaintState.CLOSED],
         target=ComplaintState.INVESTIGATING,
-        event=EventType.COMPLAINT_REOPENED,
+        event=ComplaintEvent.REOPENED,
         label=_("Reopen after a successful appeal"),
         public_label=_("Reopened on appeal"),
+        arguments={"appeal_reference": Argument(_("Appeal"))},
     )
     def reopen(self, *, actor: Actor, appeal_reference: str) -> dict[str, Any]:
-        _first, resolution_due_at = sla.deadlines_for(CaseKind.COMPLAINT, timezone.now())
+        _first, resolution_due_at = sla.deadlines_for(KIND, timezone.now())
         return {"appeal_reference": appeal_reference, "resolution_due_at": resolution_due_at}
-
-    # --- Measures and their references ------------------------------------------------------
-
-    def measures_in_force(self) -> dict[int, str]:
-        """Measure number (1-based, as in its reference) → measure, for measures not reversed."""
-        reversed_numbers = set(self.details.get("reversed_measures", []))
-        return {
-            number: measure
-            for number, measure in enumerate(self.details.get("measures", []), start=1)
-            if number not in reversed_numbers
-        }
-
-
-def measure_reference(complaint_reference: str, number: int) -> str:
-    """The reference printed on the notice of a measure: C-7K4M-9QHX's second measure is M-7K4M-9QHX-2."""
-    return f"M{complaint_reference[1:]}-{number}"
-
-
-def parse_measure_reference(text: str) -> tuple[str, int] | None:
-    """(complaint reference, measure number) for a measure reference, however it was typed."""
-    compact = "".join(ch for ch in (text or "").upper() if ch.isalnum())
-    if len(compact) < 10 or compact[0] != "M" or not compact[9:].isdigit():
-        return None
-    body = compact[1:9]
-    return f"C-{body[:4]}-{body[4:]}", int(compact[9:])
 
 
 # --- Apply functions ------------------------------------------------------------------------
 
 
-@applies(EventType.COMPLAINT_SUBMITTED)
+@applies(ComplaintEvent.SUBMITTED)
 def _submitted(case: Case, data: dict[str, Any], event: Event) -> None:
-    case.kind = CaseKind.COMPLAINT
+    case.kind = KIND
     case.organisation_id = data["organisation_id"]
     case.reference = data["reference"]
     case.title = data["title"]
@@ -275,52 +306,61 @@ def _first_response(case: Case, event: Event) -> None:
     case.details = {**case.details, "decided_by": event.metadata["actor"]["user_id"]}
 
 
-@applies(EventType.COMPLAINT_ACCEPTED)
+@applies(ComplaintEvent.ACCEPTED)
 def _accepted(case: Case, data: dict[str, Any], event: Event) -> None:
     _first_response(case, event)
     case.due_at = case.resolution_due_at
 
 
-@applies(EventType.COMPLAINT_REJECTED)
+@applies(ComplaintEvent.REJECTED)
 def _rejected(case: Case, data: dict[str, Any], event: Event) -> None:
     _first_response(case, event)
-    case.outcome = "rejected_" + data["reason"]
+    case.outcome = REJECTION_OUTCOME[data["reason"]]
     case.resolved_at = event.occurred_at
     case.due_at = None
 
 
-@applies(EventType.COMPLAINT_INFORMATION_REQUESTED)
+@applies(ComplaintEvent.INFORMATION_REQUESTED)
 def _information_requested(case: Case, data: dict[str, Any], event: Event) -> None:
     case.paused_at = event.occurred_at
     case.due_at = None
 
 
-@applies(EventType.COMPLAINT_INFORMATION_RECEIVED)
+@applies(ComplaintEvent.INFORMATION_RECEIVED)
 def _information_received(case: Case, data: dict[str, Any], event: Event) -> None:
     case.paused_at = None
     case.resolution_due_at = when(data["resolution_due_at"])
     case.due_at = case.resolution_due_at
 
 
-@applies(EventType.COMPLAINT_RESOLVED)
+@applies(ComplaintEvent.RESOLVED)
 def _resolved(case: Case, data: dict[str, Any], event: Event) -> None:
     case.outcome = data["outcome"]
     case.resolved_at = event.occurred_at
     case.due_at = None
     case.details = {
         **case.details,
-        "measures": data["measures"],
+        # Version 1 of this event named measures alone; `recorded_measures` reads both shapes.
+        "measures": recorded_measures(data),
         "decided_by": event.metadata["actor"]["user_id"],
+        "decided_at": event.occurred_at.isoformat(),
     }
 
 
-@applies(EventType.COMPLAINT_MEASURES_REVERSED)
+@applies(ComplaintEvent.MEASURES_REVERSED)
 def _measures_reversed(case: Case, data: dict[str, Any], event: Event) -> None:
+    numbers = set(data["measure_numbers"])
+    measures = [
+        {**item, "reversed_at": event.occurred_at.isoformat(), "reversed_by": data["appeal_reference"]}
+        if number in numbers and not item["reversed_at"]
+        else item
+        for number, item in enumerate(recorded_measures(case.details), start=1)
+    ]
     already = set(case.details.get("reversed_measures", []))
-    case.details = {**case.details, "reversed_measures": sorted(already | set(data["measure_numbers"]))}
+    case.details = {**case.details, "measures": measures, "reversed_measures": sorted(already | numbers)}
 
 
-@applies(EventType.COMPLAINT_REOPENED)
+@applies(ComplaintEvent.REOPENED)
 def _reopened(case: Case, data: dict[str, Any], event: Event) -> None:
     case.outcome = ""
     case.resolved_at = None
@@ -329,7 +369,181 @@ def _reopened(case: Case, data: dict[str, Any], event: Event) -> None:
     case.due_at = case.resolution_due_at
 
 
-@applies(EventType.COMPLAINT_CLOSED)
+@applies(ComplaintEvent.CLOSED)
 def _closed(case: Case, data: dict[str, Any], event: Event) -> None:
     case.closed_at = event.occurred_at
     case.due_at = None
+
+
+# --- How it reads ---------------------------------------------------------------------------
+
+
+def _measure_texts(reference: str, measures: Any) -> list[str]:
+    texts = []
+    for number, item in enumerate(recorded_measures({"measures": measures}), start=1):
+        text = f"{choice_text(Measure, item['measure'])} ({measure_reference(reference, number)})"
+        if item["account"]:
+            text += " · " + gettext_now("account %(account)s") % {"account": item["account"]}
+        if item["ends_at"]:
+            text += " · " + gettext_now("until %(moment)s") % {"moment": _short_time(item["ends_at"])}
+        texts.append(text)
+    return texts
+
+
+def _short_time(value: str) -> str:
+    from cases.display import staff_time
+
+    return staff_time(value)
+
+
+def _rejected_lines(event: Event, case: Case) -> list[str]:
+    return [choice_text(RejectionReason, event.data["reason"]), event.data["explanation"]]
+
+
+def _question_lines(event: Event, case: Case) -> list[str]:
+    return [event.data["question"]]
+
+
+def _decision_lines(event: Event, case: Case) -> list[str]:
+    data = event.data
+    return [choice_text(Outcome, data["outcome"]), data["summary"], *_measure_texts(case.reference, data["measures"])]
+
+
+def _render_measures(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
+    items = [Item(text) for text in _measure_texts(context.case.reference, value or [])]
+    return [Fact(gettext_now("Measures"), items)] if items else []
+
+
+def _render_measure_numbers(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
+    items = [Item(measure_reference(context.case.reference, number), style="code") for number in value or []]
+    return [Fact(gettext_now("Measures reversed"), items)] if items else []
+
+
+def _render_reason(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
+    return [Fact(gettext_now("Reason"), [Item(choice_text(RejectionReason, value))])]
+
+
+class MeasureDetails(serializers.Serializer):
+    measure = serializers.ChoiceField(choices=Measure.choices)
+    account = serializers.CharField(allow_blank=True)
+    ends_at = serializers.DateTimeField(allow_null=True)
+    subject_id = serializers.UUIDField(allow_null=True)
+    reversed_at = serializers.DateTimeField(allow_null=True)
+    reversed_by = serializers.CharField(allow_blank=True)
+
+
+class ComplaintDetails(serializers.Serializer):
+    content_urls = serializers.ListField(child=serializers.URLField())
+    decided_by = serializers.IntegerField(required=False, allow_null=True)
+    decided_at = serializers.DateTimeField(required=False)
+    measures = MeasureDetails(many=True, required=False)
+    reversed_measures = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+
+
+DECLARATION = register(
+    KindDeclaration(
+        kind=KIND,
+        label=_("Complaint or report"),
+        model=Complaint,
+        reference_prefix="C",
+        order=10,
+        events=ComplaintEvent,
+        states={
+            ComplaintState.SUBMITTED: StateWording(
+                staff=_("New, not yet triaged"),
+                public=_("Submitted"),
+                explanation=_(
+                    "We have received your complaint. We will check it and give you a first response by %(due)s."
+                ),
+            ),
+            ComplaintState.TRIAGED: StateWording(
+                staff=_("Accepted, investigation not started"),
+                public=_("Accepted for handling"),
+                explanation=_(
+                    "Your complaint has been accepted and is waiting for an investigator. "
+                    "We will tell you our decision by %(due)s."
+                ),
+            ),
+            ComplaintState.REJECTED: StateWording(
+                staff=_("Rejected"),
+                public=_("Not accepted"),
+                explanation=_(
+                    "Your complaint was not accepted. The reason is shown in the history below. "
+                    "If you disagree, you can appeal."
+                ),
+            ),
+            ComplaintState.INVESTIGATING: StateWording(
+                staff=_("Under investigation"),
+                public=_("Under investigation"),
+                explanation=_("We are looking into what you reported. We will tell you our decision by %(due)s."),
+            ),
+            ComplaintState.AWAITING_COMPLAINANT: StateWording(
+                staff=_("Waiting for the complainant (clock paused)"),
+                public=_("Waiting for your information"),
+                explanation=_(
+                    "We need more information from you before we can go on. Please answer the question below. "
+                    "The time limit is paused until you answer: the time you take is not counted against us."
+                ),
+            ),
+            ComplaintState.RESOLVED: StateWording(
+                staff=_("Resolved"),
+                public=_("Resolved"),
+                explanation=_(
+                    "We have made a decision. You can read it in the history below. If you disagree, you can appeal."
+                ),
+            ),
+            ComplaintState.CLOSED: StateWording(
+                staff=_("Closed"),
+                public=_("Closed"),
+                explanation=_("This complaint is closed. The decision is shown in the history below."),
+            ),
+        },
+        sla_defaults=(sla.Limit(24, sla.TimeUnit.HOURS), sla.Limit(7, sla.TimeUnit.WORKING_DAYS)),
+        public_events={
+            ComplaintEvent.SUBMITTED: PublicEvent(_("Complaint received")),
+            ComplaintEvent.ACCEPTED: PublicEvent(_("Accepted for handling")),
+            ComplaintEvent.REJECTED: PublicEvent(_("Not accepted"), _rejected_lines),
+            ComplaintEvent.INVESTIGATION_STARTED: PublicEvent(_("Investigation started")),
+            ComplaintEvent.INFORMATION_REQUESTED: PublicEvent(_("We asked you for more information"), _question_lines),
+            ComplaintEvent.INFORMATION_RECEIVED: PublicEvent(_("Your information was received")),
+            ComplaintEvent.RESOLVED: PublicEvent(_("Decision made"), _decision_lines),
+            ComplaintEvent.CLOSED: PublicEvent(_("Closed")),
+            ComplaintEvent.MEASURES_REVERSED: PublicEvent(_("Measures reversed on appeal")),
+            ComplaintEvent.REOPENED: PublicEvent(_("Reopened on appeal")),
+        },
+        filer_notified=frozenset(
+            {
+                ComplaintEvent.SUBMITTED,
+                ComplaintEvent.ACCEPTED,
+                ComplaintEvent.REJECTED,
+                ComplaintEvent.INFORMATION_REQUESTED,
+                ComplaintEvent.RESOLVED,
+            }
+        ),
+        details=ComplaintDetails,
+        categories=Category,
+        category_label=_("Category"),
+        outcomes=Outcome,
+        field_renders={
+            "category": choice_field(_("Category"), Category),
+            "reason": _render_reason,
+            "outcome": choice_field(_("Outcome"), Outcome),
+            "measures": _render_measures,
+            "measure_numbers": _render_measure_numbers,
+            "duplicate_of": linked_reference_field(_("Duplicate of"), "duplicate_of_case_id"),
+            "explanation": text_field(_("Explanation"), style="long"),
+            "question": text_field(_("Question"), style="long"),
+            "text": text_field(_("Answer"), style="long"),
+            "summary": text_field(_("Summary"), style="long"),
+            "appeal_reference": text_field(_("Appeal"), style="code"),
+        },
+        field_order=("category", "outcome", "reason", "measures", "measure_numbers", "duplicate_of"),
+        folded_fields=frozenset({"duplicate_of_case_id"}),
+        appealable_states=DECIDED_STATES,
+        waiting_on_filer_states=frozenset({ComplaintState.AWAITING_COMPLAINANT}),
+        open_states=frozenset(OPEN_STATES),
+        internal_transitions=frozenset({"reverse_measures", "reopen"}),
+        schema_versions={ComplaintEvent.RESOLVED: 2},
+        description_heading=_("What was reported"),
+    )
+)

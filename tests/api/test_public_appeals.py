@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cases.models import Case
-from cases.workflows.complaint import measure_reference
+from cases.measures import measure_reference
 from tests.api.conftest import APPEALS, decided, saved_counts
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from cases.errors import CaseNotFound, CommandInvalid, TransitionForbidden
 from cases.eventstore import Event
 from cases.models import Case
 from cases.workflows.appeal import MSG_ORIGINAL_DECIDER
-from cases.workflows.complaint import measure_reference, parse_measure_reference
+from cases.measures import measure_reference, normalise_measure_reference
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,13 @@ def reviewer(provider):
     return Actor.for_user(make_staff(provider, "reviewer", role="supervisor"))
 
 
-def _resolved(submit_complaint, agent, *, outcome="violation", measures=("content_removed", "account_closed")):
+def _resolved(
+    submit_complaint,
+    agent,
+    *,
+    outcome="violation",
+    measures=("content_removed", {"measure": "account_closed", "account": "user-42"}),
+):
     submission = submit_complaint(contact_email="person@example.com", consent=True)
     case = submission.case
     commands.complaint_accept(case_id=case.id, actor=agent, expected_version=1)
@@ -39,10 +45,10 @@ def _complainant(case):
 
 def test_measure_references_read_back_to_their_complaint_and_number():
     assert measure_reference("C-7K4M-9QHX", 2) == "M-7K4M-9QHX-2"
-    assert parse_measure_reference(" m 7k4m 9qhx 2 ") == ("C-7K4M-9QHX", 2)
-    assert parse_measure_reference("M-7K4M-9QHX-12") == ("C-7K4M-9QHX", 12)
-    assert parse_measure_reference("C-7K4M-9QHX") is None
-    assert parse_measure_reference("") is None
+    assert normalise_measure_reference(" m 7k4m 9qhx 2 ") == "M-7K4M-9QHX-2"
+    assert normalise_measure_reference("M-7K4M-9QHX-12") == "M-7K4M-9QHX-12"
+    assert normalise_measure_reference("C-7K4M-9QHX") is None
+    assert normalise_measure_reference("") is None
 
 
 def test_the_complainant_appeals_a_decision_and_it_is_linked_to_the_complaint(submit_complaint, agent):

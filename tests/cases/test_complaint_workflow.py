@@ -138,14 +138,17 @@ def test_a_complaint_goes_from_submission_to_closure(submit_complaint, agent):
         actor=agent,
         expected_version=5,
         outcome="violation",
-        measures=["content_removed", "warning"],
+        measures=["content_removed", {"measure": "warning", "account": "uploader-7"}],
         summary="Removed.",
     )
     commands.complaint_close(case_id=case.id, actor=agent, expected_version=6)
 
     case = Case.objects.get(pk=case.id)
     assert (case.state, case.version, case.outcome) == ("closed", 7, "violation")
-    assert case.details["measures"] == ["content_removed", "warning"]
+    assert [(m["measure"], m["account"]) for m in case.details["measures"]] == [
+        ("content_removed", ""),
+        ("warning", "uploader-7"),
+    ]
     assert case.due_at is None and case.closed_at is not None
     moves = [(e.data.get("from_state"), e.data.get("to_state")) for e in _events(case)]
     assert moves == [
@@ -321,7 +324,7 @@ def test_a_command_that_fails_midway_leaves_no_event_and_no_projection_change(su
     def outbox_down(*args, **kwargs):
         raise ConnectionError("outbox table unavailable")
 
-    monkeypatch.setattr(notifications.outbox, "outbox_enqueue", outbox_down)
+    monkeypatch.setattr(notifications.outbox, "insert_rows", outbox_down)
     with pytest.raises(ConnectionError):
         commands.complaint_accept(case_id=case.id, actor=agent, expected_version=1)
 
@@ -335,7 +338,7 @@ def test_a_submission_that_fails_midway_leaves_no_personal_data_behind(submit_co
     def outbox_down(*args, **kwargs):
         raise ConnectionError("outbox table unavailable")
 
-    monkeypatch.setattr(notifications.outbox, "outbox_enqueue", outbox_down)
+    monkeypatch.setattr(notifications.outbox, "insert_rows", outbox_down)
     with pytest.raises(ConnectionError):
         submit_complaint(contact_email="person@example.com", consent=True)
 

@@ -10,7 +10,8 @@ import pytest
 from django.utils import translation
 from django_fsm import transition
 
-from cases.models import SlaPolicy, kind_classes
+from cases.kinds import declarations
+from cases.models import SlaPolicy
 from cases.sla import TimeUnit
 from cases.web.flow import (
     BOX_PADDING,
@@ -77,8 +78,8 @@ def test_the_limits_are_explained_in_english_with_working_days_and_holidays(clie
 def test_every_step_of_every_workflow_is_drawn_and_listed(client, db):
     page = html.unescape(client.get("/flow/").content.decode())
 
-    for case_class in kind_classes():
-        kind = case_class.objects.kind
+    for declaration in declarations():
+        case_class, kind = declaration.model, declaration.kind
         block = html.unescape(section(page, kind))
         assert "<svg" in block
         assert re.search(r"<title id=\"flow-\w+-title\">处理流程：", block)
@@ -86,7 +87,7 @@ def test_every_step_of_every_workflow_is_drawn_and_listed(client, db):
         rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", block)
         with translation.override("zh-hans"):
             expected = {str(step.public_label) for step in workflow_steps(case_class)}
-            states = {str(label) for _value, label in case_class.States.choices}
+            states = {str(wording.public) for wording in declaration.states.values()}
         assert {action for _source, action, _target in rows} == expected
         assert {source for source, _action, _target in rows} <= states
         for label in states:
@@ -123,7 +124,7 @@ def test_a_new_transition_in_a_workflow_shows_on_the_page(client, db):
     assert "Passed to the regulator" not in page
 
 
-@pytest.mark.parametrize("case_class", kind_classes(), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("case_class", [d.model for d in declarations()], ids=lambda c: c.__name__)
 def test_forward_steps_point_down_and_the_flow_starts_at_the_first_state(case_class):
     diagram = flow_diagram(case_class, "kind")
     boxes = {box.state: box for box in diagram.boxes}

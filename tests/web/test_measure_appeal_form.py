@@ -6,7 +6,7 @@ import pytest
 
 from cases import commands
 from cases.models import Case
-from cases.workflows.complaint import measure_reference
+from cases.measures import measure_reference
 from tests.web.conftest import stored_rows
 
 URL = "/appeals/new/"
@@ -23,7 +23,7 @@ def measure(submit_complaint, agent) -> str:
         actor=agent,
         expected_version=3,
         outcome="violation",
-        measures=["content_removed", "warning"],
+        measures=["content_removed", {"measure": "warning", "account": "uploader-7"}],
         summary="已删除并警示。",
     )
     return measure_reference(case.reference, 2)

@@ -220,7 +220,7 @@ def test_the_queue_shows_each_cases_columns_in_beijing_time(staff_client, mixed_
     row = row.group(0)
     assert "Complaint or report" in row
     assert fresh.title in row
-    assert "Submitted" in row  # the state's label
+    assert "New, not yet triaged" in row  # the state's wording for staff
     assert "Normal" in row  # the priority's label
     assert "agent" in row  # the assignee
     from cases.sla import CHINA_TIME
@@ -415,7 +415,7 @@ def test_the_case_page_shows_the_facts_and_contact_details(staff_client, labelle
 
     assert labelled_case.reference in html
     assert "Synthetic content without a label" in html  # category label
-    assert "Accepted for handling" in html  # state label
+    assert "Accepted, investigation not started" in html  # the state's wording for staff
     assert "A video with no label.<br>Second line." in html
     assert 'href="https://video.example.com/v/1"' in html
     assert "Li Hua" in html
@@ -439,7 +439,7 @@ def test_the_case_page_shows_every_event_with_its_author_and_states(staff_client
     assert "Member of the public" in html
     assert "System" in html
     assert "Provider agent <strong>agent</strong>" in html  # staff see who acted
-    assert "Submitted → <strong>Accepted for handling</strong>" in html
+    assert "New, not yet triaged → <strong>Accepted, investigation not started</strong>" in html
     assert "Looks valid." in html
     for event in Event.objects.filter(stream_id=labelled_case.id):
         assert event.hash[:12] in html

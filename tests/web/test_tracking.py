@@ -11,7 +11,8 @@ from django.test import Client
 
 from accounts.actors import Actor
 from cases import commands
-from cases.events import EventType
+from cases.events import CaseEvent
+from cases.workflows.complaint import ComplaintEvent
 from cases.eventstore import Event
 from cases.models import Case
 from cases.web.access import TRACKING_ACCESS_SECONDS
@@ -257,8 +258,8 @@ def test_the_complainant_answers_with_a_file_and_the_case_moves_on(client, filed
     assert response.status_code == 302
     assert Case.objects.get(pk=case_id).state == "investigating"
     types = list(Event.objects.filter(stream_id=case_id).values_list("type", flat=True))
-    assert EventType.COMPLAINT_INFORMATION_RECEIVED in types
-    assert EventType.CASE_EVIDENCE_ADDED in types
+    assert ComplaintEvent.INFORMATION_RECEIVED in types
+    assert CaseEvent.EVIDENCE_ADDED in types
     assert "已收到您补充的信息" in client.get(response["Location"]).content.decode()
 
 

@@ -114,7 +114,7 @@ class Command(BaseCommand):
             actor=agent,
             expected_version=3,
             outcome="violation",
-            measures=["content_removed", "warning"],
+            measures=["content_removed", {"measure": "warning", "account": "creator-2046"}],
             summary="视频已下架，发布者已被警告。The video was removed and its publisher warned.",
         )
 

@@ -10,11 +10,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.commands import appeal_file_against_measure, complaint_submit
 from cases.errors import CommandInvalid
+from cases.kinds import kind_label
 from cases.selectors import public_provider
 from cases.web.access import pop_filed_token, public_actor, tracked_case
 from cases.web.forms import ComplaintForm, MeasureAppealForm
 from cases.web.public_text import china_time
-from cases.web.views.pages import kind_label
 from cases.web.views.responses import filing_done, handles_rate_limits, honeypot_rejected, limit_per_address
 
 
@@ -84,7 +84,7 @@ def filed(request: HttpRequest, reference: str) -> HttpResponse:
         "public/filed.html",
         {
             "case": case,
-            "kind_label": kind_label(type(case)),
+            "kind_label": kind_label(case.kind),
             "tracking_link": f"{tracking_url}#{token}" if token else "",
             "tracking_url": tracking_url,
             "first_response_due": china_time(case.first_response_due_at),

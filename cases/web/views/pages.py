@@ -8,37 +8,25 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from cases.models import Case, CaseKind, kind_classes
+from cases.kinds import declarations
 from cases.sla import TimeUnit, limits_for
 from cases.web.flow import flow_diagram
 from cases.web.public_text import describe_limit
 
 
-def kind_label(case_class: type[Case]) -> str:
-    kind = case_class.objects.kind  # type: ignore[attr-defined]
-    return str(CaseKind(kind).label) if kind in CaseKind.values else str(case_class._meta.verbose_name)
-
-
-def _declared_order(case_class: type[Case]) -> int:
-    """Kinds in the order CaseKind declares them (complaints first); any other kind after them."""
-    kind = case_class.objects.kind  # type: ignore[attr-defined]
-    return CaseKind.values.index(kind) if kind in CaseKind.values else len(CaseKind.values)
-
-
 def published_limits() -> list[dict[str, Any]]:
     """Each case kind's time limits as they stand in the policy table right now."""
     published = []
-    for case_class in sorted(kind_classes(), key=_declared_order):
-        kind = case_class.objects.kind  # type: ignore[attr-defined]
-        first_response, resolution = limits_for(kind)
+    for declaration in declarations():
+        first_response, resolution = limits_for(declaration.kind)
         published.append(
             {
-                "kind": kind,
-                "label": kind_label(case_class),
+                "kind": declaration.kind,
+                "label": str(declaration.label),
                 "first_response": describe_limit(first_response),
                 "resolution": describe_limit(resolution),
                 "working_days": TimeUnit.WORKING_DAYS in (first_response.unit, resolution.unit),
-                "case_class": case_class,
+                "case_class": declaration.model,
             }
         )
     return published

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.commands import appeal_file_against_decision, complaint_receive_information
 from cases.errors import CommandInvalid, ConcurrencyConflict, TransitionForbidden, TransitionNotAllowed
-from cases.models import Case, CaseKind
+from cases.kinds import kind_label
+from cases.models import Case
 from cases.references import normalise_reference
 from cases.selectors import (
     case_for_tracking,
@@ -32,10 +33,7 @@ from cases.selectors import (
 from cases.web.access import grant_tracking, public_actor, tracked_case
 from cases.web.forms import DecisionAppealForm, InformationForm, TrackingForm
 from cases.web.public_text import china_time, state_explanation
-from cases.web.views.pages import kind_label
 from cases.web.views.responses import filing_done, handles_rate_limits, honeypot_rejected, limit_per_address
-from cases.workflows.appeal import AppealTarget
-from cases.workflows.complaint import Category
 from tracker.ratelimit import check_rate
 
 MSG_CASE_CHANGED = gettext_lazy("Your case changed while you were writing. Read it again below, then send your answer.")
@@ -123,7 +121,7 @@ def appeal_decision(request: HttpRequest, reference: str) -> HttpResponse:
     case = tracked_case(request, reference)
     if case is None:
         return redirect("web:track", reference=normalise_reference(reference))
-    if case.kind != CaseKind.COMPLAINT:
+    if not case.declaration.appealable_states:
         raise Http404
     context: dict[str, Any] = {
         "case": case,
@@ -155,11 +153,11 @@ def appeal_decision(request: HttpRequest, reference: str) -> HttpResponse:
 def _case_page(
     request: HttpRequest, case: Case, *, information_form: InformationForm | None = None, status: int = 200
 ) -> HttpResponse:
-    is_complaint = case.kind == CaseKind.COMPLAINT
-    open_appeal = open_decision_appeal(case) if is_complaint else None
+    declaration = case.declaration
+    open_appeal = open_decision_appeal(case) if declaration.appealable_states else None
     context = {
         "case": case,
-        "kind_label": kind_label(type(case)),
+        "kind_label": kind_label(case.kind),
         "explanation": state_explanation(case),
         "timeline": [
             {
@@ -181,18 +179,13 @@ def _case_page(
             "resolved": china_time(case.resolved_at),
             "paused_since": china_time(case.paused_at),
         },
-        "category": _category_label(case) if is_complaint else "",
-        "appeal_target": _appeal_target(case) if not is_complaint else "",
-        "content_urls": case.details.get("content_urls", []) if is_complaint else [],
+        "category": declaration.category_text(case.category) if not declaration.appeals_decisions else "",
+        "appeal_target": _appeal_target(case) if declaration.appeals_decisions else "",
+        "content_urls": case.details.get("content_urls", []),
     }
     return render(request, "public/track_case.html", context, status=status)
 
 
-def _category_label(case: Case) -> str:
-    return str(Category(case.category).label) if case.category in Category.values else case.category
-
-
 def _appeal_target(case: Case) -> str:
-    target = case.details.get("target", "")
-    label = str(AppealTarget(target).label) if target in AppealTarget.values else target
+    label = case.declaration.category_text(case.category)
     return _("%(field)s: %(message)s") % {"field": label, "message": case.details.get("appealed_reference", "")}

@@ -1,0 +1,92 @@
+"""Which workflow transitions a person may take on a case now, and what each asks of them.
+
+Computed in one place from the django-fsm definitions and the kind's declaration, for the
+case page's forms and the staff API alike. Internal transitions (consequences another command
+takes, such as reversing a measure after an appeal) and assignment (it has controls of its
+own) are never offered.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django_fsm import has_transition_perm
+
+from cases.events import CaseEvent
+from cases.kinds import declaration_of
+from cases.workflows.base import Argument
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from accounts.actors import Actor
+    from cases.models import Case
+
+
+@dataclass(frozen=True)
+class ActionArgument:
+    name: str
+    required: bool
+    spec: Argument
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: StrOrPromise
+    target: str | None
+    arguments: list[ActionArgument]
+
+
+def _arguments(case_class: type[Case], name: str, declared: dict[str, Argument]) -> list[ActionArgument]:
+    body = inspect.unwrap(getattr(case_class, name))
+    found = []
+    for parameter in inspect.signature(body).parameters.values():
+        if parameter.kind is not inspect.Parameter.KEYWORD_ONLY or parameter.name == "actor":
+            continue
+        spec = declared.get(parameter.name) or Argument(parameter.name)
+        found.append(ActionArgument(parameter.name, parameter.default is inspect.Parameter.empty, spec))
+    return found
+
+
+def staff_transitions(case_class: type[Case]) -> list[Action]:
+    """Every transition of the kind that staff take through a form, whatever the state."""
+    declaration = declaration_of(case_class.objects.kind)  # type: ignore[attr-defined]
+    field = case_class._meta.get_field("state")
+    actions: dict[str, Action] = {}
+    for transition in field.get_all_transitions(case_class):  # type: ignore[attr-defined]
+        if transition.name in declaration.internal_transitions or transition.custom["event"] == CaseEvent.ASSIGNED:
+            continue
+        if transition.name not in actions:
+            actions[transition.name] = Action(
+                name=transition.name,
+                label=transition.custom["label"],
+                target=transition.target,
+                arguments=_arguments(case_class, transition.name, transition.custom.get("arguments", {})),
+            )
+    return list(actions.values())
+
+
+def available_actions(case: Case, actor: Actor) -> list[Action]:
+    """The transitions `actor` may take on `case` in its current state."""
+    if not (actor.is_provider_staff and actor.works_for(case.organisation_id)):
+        return []
+    offered = {action.name: action for action in staff_transitions(type(case))}
+    available = []
+    for transition in case.get_available_state_transitions():  # type: ignore[attr-defined]
+        action = offered.get(transition.name)
+        if action is not None and has_transition_perm(getattr(case, transition.name), actor):
+            available.append(action)
+    return sorted(available, key=lambda a: list(offered).index(a.name))
+
+
+def action_named(case: Case, name: str) -> Action | None:
+    """The staff transition of this kind called `name`, in any state (None if there is none)."""
+    return next((a for a in staff_transitions(type(case)) if a.name == name), None)
+
+
+def argument_values(action: Action, given: dict[str, Any]) -> dict[str, Any]:
+    """Only the arguments the action takes, from what a form or a request sent."""
+    return {argument.name: given[argument.name] for argument in action.arguments if argument.name in given}

@@ -1,0 +1,194 @@
+"""Commands staff take on a case of any kind: a workflow step by name, internal notes, links
+between cases, claiming and assigning, and handing out the next case."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.actors import Actor
+from cases.actions import action_named, argument_values
+from cases.commands.common import command, load_for_update
+from cases.errors import CaseNotFound, CommandInvalid, TransitionForbidden, TransitionNotAllowed
+from cases.events import CaseEvent
+from cases.kinds import as_kind, declaration_of, declarations
+from cases.links import INVERSE, LinkType, case_links
+from cases.models import Case
+from cases.references import normalise_reference
+from cases.workflows.base import perform
+from cases.workflows.validation import MSG_REQUIRED, choice, required_text
+
+MAX_NOTE = 5000
+
+MSG_LINK_SELF = _("A case cannot be linked to itself.")
+MSG_LINK_UNKNOWN = _("No case of this organisation has that reference.")
+MSG_LINK_EXISTS = _("These cases are already linked.")
+MSG_ALREADY_CLAIMED = _("This case is already assigned to someone else.")
+MSG_NOT_ASSIGNED_TO_YOU = _("This case is not assigned to you.")
+MSG_UNKNOWN_ACTION = _("“%(action)s” is not a step of this kind of case.")
+MSG_UNKNOWN_ARGUMENT = _("This step takes no “%(name)s”.")
+MSG_STAFF_ONLY = _("Only staff of the case's organisation may do this.")
+
+# Workflow steps that need more than the transition: a command that also does what follows
+# from them (an overturned appeal undoes the decision), keyed by (kind, action).
+_STEP_COMMANDS: dict[tuple[str, str], Callable[..., Case]] = {}
+
+
+def step_command(kind: str, action: str) -> Callable[[Callable[..., Case]], Callable[..., Case]]:
+    """Register the command that takes `action` on cases of `kind` instead of the bare step."""
+
+    def register(func: Callable[..., Case]) -> Callable[..., Case]:
+        _STEP_COMMANDS[(kind, action)] = func
+        return func
+
+    return register
+
+
+def _staff_case(actor: Actor, case_id: uuid.UUID) -> Case:
+    if not actor.is_provider_staff:
+        raise CaseNotFound()
+    case = Case.objects.for_actor(actor).filter(pk=case_id).only("kind").first()
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+def case_act(
+    *, case_id: uuid.UUID, actor: Actor, expected_version: int, action: str, arguments: dict[str, Any]
+) -> Case:
+    """Take the workflow step `action` on a case of any kind, with the arguments it asks for."""
+    kind = _staff_case(actor, case_id).kind
+    model = declaration_of(kind).model
+    offered = action_named(model(kind=kind), action)
+    if offered is None:
+        raise TransitionNotAllowed(action=action, state="")
+    unknown = sorted(set(arguments) - {a.name for a in offered.arguments})
+    if unknown:
+        raise CommandInvalid.single(unknown[0], MSG_UNKNOWN_ARGUMENT % {"name": unknown[0]})
+    missing = {a.name: [MSG_REQUIRED] for a in offered.arguments if a.required and a.name not in arguments}
+    if missing:
+        raise CommandInvalid(missing)
+    values = argument_values(offered, arguments)
+    special = _STEP_COMMANDS.get((kind, action))
+    if special is not None:
+        return special(case_id=case_id, actor=actor, expected_version=expected_version, **values)
+    return _run_step(
+        model=model, case_id=case_id, actor=actor, expected_version=expected_version, action=action, values=values
+    )
+
+
+@command
+def _run_step(
+    *, model: type[Case], case_id: uuid.UUID, actor: Actor, expected_version: int, action: str, values: dict[str, Any]
+) -> Case:
+    case = load_for_update(model, case_id=case_id, actor=actor, expected_version=expected_version)
+    perform(case, action, actor=actor, **values)
+    return case
+
+
+@command
+def case_note_add(*, case_id: uuid.UUID, actor: Actor, expected_version: int, note: str) -> Case:
+    """An internal note: kept in the history for staff, never shown to the public."""
+    _staff_case(actor, case_id)
+    case = as_kind(load_for_update(Case, case_id=case_id, actor=actor, expected_version=expected_version))
+    case.record(CaseEvent.NOTE_ADDED, {"note": required_text("note", note, max_length=MAX_NOTE)}, actor=actor)
+    return case
+
+
+@command
+def case_link(*, case_id: uuid.UUID, actor: Actor, expected_version: int, link: str, other_reference: str) -> Case:
+    """Link the case to another of the organisation's; both record the link (a duplicate's
+    original records that it has one)."""
+    _staff_case(actor, case_id)
+    link = choice("link", link, LinkType)
+    case = as_kind(load_for_update(Case, case_id=case_id, actor=actor, expected_version=expected_version))
+    reference = normalise_reference(other_reference)
+    other = Case.objects.for_actor(actor).filter(reference=reference).only("id").first()
+    if other is None:
+        raise CommandInvalid.single("other_reference", MSG_LINK_UNKNOWN)
+    if other.id == case.id:
+        raise CommandInvalid.single("other_reference", MSG_LINK_SELF)
+    if any(existing["case_id"] == str(other.id) for existing in case_links(case)):
+        raise CommandInvalid.single("other_reference", MSG_LINK_EXISTS)
+    other = as_kind(load_for_update(Case, case_id=other.id, actor=actor, expected_version=None))
+    case.record(
+        CaseEvent.LINKED,
+        {"link": link, "linked_case_id": str(other.id), "linked_reference": other.reference},
+        actor=actor,
+    )
+    other.record(
+        CaseEvent.LINKED,
+        {"link": INVERSE[LinkType(link)], "linked_case_id": str(case.id), "linked_reference": case.reference},
+        actor=actor,
+    )
+    return case
+
+
+# --- Claiming and assigning -----------------------------------------------------------------
+
+
+def _assign(case: Case, *, actor: Actor, assignee_id: int | None) -> Case:
+    try:
+        perform(case, "assign", actor=actor, assignee_id=assignee_id)
+    except TransitionNotAllowed as exc:
+        raise TransitionNotAllowed(action="assign", state=case.state_label) from exc
+    return case
+
+
+@command
+def case_assign(*, case_id: uuid.UUID, actor: Actor, expected_version: int, assignee_id: int | None) -> Case:
+    """Give the case to a member of staff of its organisation (or to nobody)."""
+    _staff_case(actor, case_id)
+    case = as_kind(load_for_update(Case, case_id=case_id, actor=actor, expected_version=expected_version))
+    return _assign(case, actor=actor, assignee_id=assignee_id)
+
+
+@command
+def case_claim(*, case_id: uuid.UUID, actor: Actor, expected_version: int) -> Case:
+    """Take an unassigned case for oneself."""
+    _staff_case(actor, case_id)
+    case = as_kind(load_for_update(Case, case_id=case_id, actor=actor, expected_version=expected_version))
+    if case.assignee_id is not None and case.assignee_id != actor.user_id:
+        raise TransitionForbidden(MSG_ALREADY_CLAIMED)
+    if not case.declaration.may_handle(case, actor):
+        raise TransitionForbidden(case.declaration.may_not_handle_message)
+    return _assign(case, actor=actor, assignee_id=actor.user_id)
+
+
+@command
+def case_unassign(*, case_id: uuid.UUID, actor: Actor, expected_version: int) -> Case:
+    """Give a case back to the queue."""
+    _staff_case(actor, case_id)
+    case = as_kind(load_for_update(Case, case_id=case_id, actor=actor, expected_version=expected_version))
+    return _assign(case, actor=actor, assignee_id=None)
+
+
+def unclaimed_open_cases(actor: Actor) -> Any:
+    """The organisation's cases still being handled that nobody has taken."""
+    open_states = Q()
+    for declaration in declarations():
+        open_states |= Q(kind=declaration.kind, state__in=declaration.open_states)
+    return Case.objects.for_actor(actor).filter(open_states, assignee_id__isnull=True)
+
+
+@command
+def case_take_next(*, actor: Actor) -> Case | None:
+    """Assign the most urgent unclaimed open case of the organisation to `actor`, or None.
+
+    Candidates are locked as they are read, skipping rows another agent's request holds, so
+    two agents asking at once never get the same case (SQLite serialises writers instead)."""
+    if not actor.is_provider_staff:
+        raise TransitionForbidden(MSG_STAFF_ONLY)
+    candidates = unclaimed_open_cases(actor).order_by(F("due_at").asc(nulls_last=True), "created_at", "id")
+    if connection.features.has_select_for_update_skip_locked:
+        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+    for case in candidates[:50]:
+        case = as_kind(case)
+        if case.declaration.may_handle(case, actor):
+            return _assign(case, actor=actor, assignee_id=actor.user_id)
+    return None

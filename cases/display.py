@@ -1,0 +1,125 @@
+"""The pieces staff pages are written with: facts with one or more values, Beijing time, and
+the field renderers that case-kind declarations use to say how their event fields read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from cases.kinds import choice_text
+from cases.sla import CHINA_TIME
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from cases.eventstore import Event
+    from cases.models import Case, Evidence
+
+
+def staff_time(value: dt.datetime | str | None) -> str:
+    """A moment as a short Beijing time, the same in every language: 2025-01-10 14:03."""
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        return ""
+    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+def case_url(case_id: Any) -> str:
+    return reverse("web:staff_case", kwargs={"case_id": case_id})
+
+
+@dataclass(frozen=True)
+class Item:
+    """One value of a fact: plain text, free text kept with its line breaks, code, or a link."""
+
+    text: str
+    href: str = ""
+    style: str = "text"  # "text", "long", "code" or "url"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A label and any number of values: each value is shown on its own beside the label."""
+
+    label: str
+    items: list[Item]
+
+
+def fact(label: Any, text: Any, *, href: str = "", style: str = "text") -> Fact:
+    return Fact(str(label), [Item(str(text), href=href, style=style)])
+
+
+@dataclass
+class DisplayContext:
+    """What a field renderer may need besides the value: the case, people and files."""
+
+    case: Case
+    people: Mapping[int, User]
+    evidence: Mapping[str, Evidence]
+
+    def username(self, user_id: Any) -> str:
+        person = self.people.get(user_id) if isinstance(user_id, int) else None
+        return person.username if person is not None else (_("user #%(id)s") % {"id": user_id} if user_id else "")
+
+
+Render = Callable[["Event", Any, DisplayContext], list[Fact]]
+
+
+def event_data(event: Event) -> dict[str, Any]:
+    return event.data if isinstance(event.data, dict) else {}
+
+
+def raw_field(key: str, value: Any) -> list[Fact]:
+    """A field the page has no words for: shown as it is stored, never hidden."""
+    if value in (None, "", [], {}):
+        return []
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return [fact(key, text, style="code")]
+
+
+def text_field(label: Any, *, style: str = "text") -> Render:
+    def render(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
+        return [fact(label, value, style=style)] if value not in (None, "") else []
+
+    return render
+
+
+def time_field(label: Any) -> Render:
+    def render(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
+        return [fact(label, staff_time(value))] if value else []
+
+    return render
+
+
+def choice_field(label: Any, choices: Any) -> Render:
+    def render(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
+        return [fact(label, choice_text(choices, value))] if value not in (None, "") else []
+
+    return render
+
+
+def person_field(label: Any, *, nobody: Any = "") -> Render:
+    def render(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
+        if value is None:
+            return [fact(label, nobody)] if nobody else []
+        return [fact(label, context.username(value))]
+
+    return render
+
+
+def linked_reference_field(label: Any, id_key: str) -> Render:
+    """A reference of another case, linked to it by the id the event keeps beside it."""
+
+    def render(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
+        if not value:
+            return []
+        target = event_data(event).get(id_key)
+        return [fact(label, value, href=case_url(target) if target else "", style="code")]
+
+    return render

@@ -1,0 +1,195 @@
+"""Case kinds as declarations: everything generic code needs to know about a kind, in one place.
+
+A kind lives in one module of `cases/workflows/`: its django-fsm workflow (a proxy of `Case`)
+and one `KindDeclaration` passed to `register`. Workflow modules are imported by
+`CasesConfig.ready()`. Generic modules (queues, history, tracking, outbox, the flow page,
+time limits, rebuild) loop over `declarations()` or look a kind up with `declaration_of`;
+none of them names a kind. `tests/cases/test_kind_declarations.py` fails on a declaration
+with a missing piece.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+    from rest_framework import serializers
+
+    from cases.eventstore import Event
+    from cases.models import Case
+    from cases.sla import Limit
+
+# What the history shows for one field of an event: (label, values). A render function gets
+# the event, the value and the display context; see `cases.web.staff_history`.
+FieldRender = Callable[..., list[Any]]
+PublicLines = Callable[["Event", "Case"], list[str]]
+
+
+def no_lines(event: Event, case: Case) -> list[str]:
+    return []
+
+
+@dataclass(frozen=True)
+class StateWording:
+    """How a state reads: to staff in queues, to the filer on the tracking page.
+
+    `explanation` is a sentence for the filer; "%(due)s" in it stands for the deadline that
+    applies now."""
+
+    staff: StrOrPromise
+    public: StrOrPromise
+    explanation: StrOrPromise
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    """An event the filer sees on the tracking page: its title, and the lines it shows."""
+
+    title: StrOrPromise
+    lines: PublicLines = no_lines
+
+
+@dataclass(frozen=True)
+class KindDeclaration:
+    kind: str
+    label: StrOrPromise
+    model: type[Case]
+    reference_prefix: str
+    states: Mapping[str, StateWording]
+    events: type[models.TextChoices]
+    # (first response, resolution) when no policy row exists for the kind.
+    sla_defaults: tuple[Limit, Limit]
+    public_events: Mapping[str, PublicEvent]
+    # Events the filer is told about by e-mail, when they left an address.
+    filer_notified: frozenset[str]
+    # The validated shape of `Case.details` for this kind.
+    details: type[serializers.Serializer]
+    categories: type[models.TextChoices] | None = None
+    category_label: StrOrPromise = ""
+    outcomes: type[models.TextChoices] | None = None
+    # How this kind's own event fields read in the staff history (generic fields are known).
+    field_renders: Mapping[str, FieldRender] = field(default_factory=dict)
+    # Order of this kind's own event fields in the history, before the generic ones.
+    field_order: tuple[str, ...] = ()
+    # Event fields that name a member of staff by user id (shown by name in the history).
+    person_fields: frozenset[str] = frozenset()
+    # Fields shown through the one beside them (a linked case's id), never on their own.
+    folded_fields: frozenset[str] = frozenset()
+    # A case of this kind is an appeal against another case's decision (`related_case`).
+    appeals_decisions: bool = False
+    # States in which the filer may appeal the case's decision.
+    appealable_states: frozenset[str] = frozenset()
+    # States in which the case waits for its filer (the clock is paused).
+    waiting_on_filer_states: frozenset[str] = frozenset()
+    # States in which the case is still being handled (assignable, in "open" queues).
+    open_states: frozenset[str] = frozenset()
+    # Transitions only commands take as consequences of another (never offered to staff).
+    internal_transitions: frozenset[str] = frozenset()
+    # Transitions the filer takes (from the tracking page), never offered to staff as buttons.
+    filer_transitions: frozenset[str] = frozenset()
+    # Whether a member of staff may take on a case of this kind (the four-eyes rule of
+    # appeals); "next case" skips the ones they may not, and claiming them is refused.
+    handler_rule: Callable[[Case, Any], bool] | None = None
+    may_not_handle_message: StrOrPromise = ""
+    # Schema versions of event types whose data shape has changed (default 1).
+    schema_versions: Mapping[str, int] = field(default_factory=dict)
+    # What staff call the case's free text: "What was reported", "The appellant's statement".
+    description_heading: StrOrPromise = ""
+    # Sort key among kinds in menus and on the flow page.
+    order: int = 100
+
+    def may_handle(self, case: Case, actor: Any) -> bool:
+        return self.handler_rule is None or self.handler_rule(case, actor)
+
+    def state_wording(self, state: str) -> StateWording | None:
+        return self.states.get(state)
+
+    def staff_state(self, state: str) -> str:
+        wording = self.states.get(state)
+        return str(wording.staff) if wording else state
+
+    def public_state(self, state: str) -> str:
+        wording = self.states.get(state)
+        return str(wording.public) if wording else state
+
+    def category_text(self, value: str) -> str:
+        return choice_text(self.categories, value)
+
+    def outcome_text(self, value: str) -> str:
+        return choice_text(self.outcomes, value)
+
+
+def choice_text(choices: type[models.Choices] | None, value: Any) -> str:
+    """The label of `value` among `choices`, or the value itself when it is not one of them."""
+    if choices is not None and value in choices.values:
+        return str(choices(value).label)
+    return "" if value is None else str(value)
+
+
+_DECLARATIONS: dict[str, KindDeclaration] = {}
+_BY_EVENT_TYPE: dict[str, KindDeclaration] = {}
+
+
+def register(declaration: KindDeclaration) -> KindDeclaration:
+    """Make a kind known to every generic module. Called once per kind, at import."""
+    existing = _DECLARATIONS.get(declaration.kind)
+    if existing is not None and existing.model is not declaration.model:
+        raise ValueError(f"case kind {declaration.kind!r} is declared twice")
+    prefixes = {d.reference_prefix: d.kind for d in _DECLARATIONS.values() if d.kind != declaration.kind}
+    if declaration.reference_prefix in prefixes or declaration.reference_prefix in RESERVED_PREFIXES:
+        raise ValueError(f"reference prefix {declaration.reference_prefix!r} is taken")
+    _DECLARATIONS[declaration.kind] = declaration
+    for event_type in declaration.events.values:
+        _BY_EVENT_TYPE[event_type] = declaration
+    return declaration
+
+
+# Measures carry references of their own ("M-…"); no kind may take that letter.
+RESERVED_PREFIXES = frozenset({"M"})
+
+
+def declarations() -> list[KindDeclaration]:
+    """Every registered kind, in its declared order."""
+    return sorted(_DECLARATIONS.values(), key=lambda d: (d.order, d.kind))
+
+
+def declaration_of(kind: str) -> KindDeclaration:
+    return _DECLARATIONS[kind]
+
+
+def declared(kind: str) -> bool:
+    return kind in _DECLARATIONS
+
+
+def appeal_kinds() -> list[KindDeclaration]:
+    return [d for d in declarations() if d.appeals_decisions]
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(d.kind, str(d.label)) for d in declarations()]
+
+
+def kind_label(kind: str) -> str:
+    declaration = _DECLARATIONS.get(kind)
+    return str(declaration.label) if declaration else kind
+
+
+def kind_of_event(event_type: str) -> KindDeclaration | None:
+    """The kind whose workflow records this event type (None for events of any kind)."""
+    return _BY_EVENT_TYPE.get(event_type)
+
+
+def kind_of_reference(reference: str) -> KindDeclaration | None:
+    prefix = reference.split("-", 1)[0]
+    return next((d for d in _DECLARATIONS.values() if d.reference_prefix == prefix), None)
+
+
+def as_kind(case: Case) -> Case:
+    """The same row as an instance of its kind's class, with that kind's workflow."""
+    case.__class__ = _DECLARATIONS[case.kind].model
+    return case
