@@ -320,6 +320,11 @@ def _rejected(case: Case, data: dict[str, Any], event: Event) -> None:
     case.due_at = None
 
 
+@applies(ComplaintEvent.INVESTIGATION_STARTED)
+def _investigation_started(case: Case, data: dict[str, Any], event: Event) -> None:
+    """Only the state moves (from the event's to_state)."""
+
+
 @applies(ComplaintEvent.INFORMATION_REQUESTED)
 def _information_requested(case: Case, data: dict[str, Any], event: Event) -> None:
     case.paused_at = event.occurred_at
