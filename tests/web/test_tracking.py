@@ -14,8 +14,8 @@ from cases import commands
 from cases.events import EventType
 from cases.eventstore import Event
 from cases.models import Case
+from cases.tracking_session import TRACKED_CASES_SESSION_KEY
 from cases.web.access import TRACKING_ACCESS_SECONDS
-from notifications.consumers import TRACKED_CASES_SESSION_KEY
 from tests.conftest import make_staff
 from tests.web.conftest import png_upload, stored_rows
 
