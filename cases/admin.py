@@ -1,51 +1,77 @@
-"""Admin: cases and their events, read-only. Changes go through commands, never the admin."""
+"""Admin: cases and their events, read-only for everyone; changes go through commands, never
+the admin. A supervisor sees only their own organisation's cases and those cases' events."""
+
+from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 
+from accounts.actors import Actor
+from accounts.admin_access import ReadOnlyAdmin, RoleAdmin, administers
 from cases.eventstore import Event
 from cases.models import Case, SlaPolicy
+from tracker.admin_site import site
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+def _visible_cases(request: HttpRequest, cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Every case to an administrator; to anyone else what the one scoping rule allows."""
+    if administers(request.user):
+        return cases
+    return cases.for_actor(Actor.for_user(request.user))  # type: ignore[attr-defined,arg-type]
 
 
-@admin.register(Case)
+@admin.register(Case, site=site)
 class CaseAdmin(ReadOnlyAdmin):
+    shown_to_supervisors = True
     list_display = ["reference", "kind", "state", "priority", "organisation", "assignee", "due_at", "version"]
-    list_filter = ["kind", "state", "priority", "organisation"]
+    # Only the organisations of cases listed: a supervisor must not learn the others' names.
+    list_filter = ["kind", "state", "priority", ("organisation", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["reference", "title"]
     ordering = ["due_at"]
     readonly_fields = [f.name for f in Case._meta.fields]
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None) -> Any:
-        events = Event.objects.filter(stream_id=object_id).order_by("stream_version")
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "case_events": events})
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
+        return _visible_cases(request, super().get_queryset(request))
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Case | None = None,
+    ) -> HttpResponse:
+        # Reached only with a case get_queryset let through, so its events may be shown.
+        if obj is not None:
+            context["case_events"] = Event.objects.filter(stream_id=obj.pk).order_by("stream_version")
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 
-@admin.register(Event)
+@admin.register(Event, site=site)
 class EventAdmin(ReadOnlyAdmin):
+    shown_to_supervisors = True
     list_display = ["position", "stream_id", "stream_version", "type", "occurred_at", "short_hash"]
     list_filter = ["type"]
     search_fields = ["stream_id"]
     readonly_fields = [f.name for f in Event._meta.fields]
     show_full_result_count = False  # a count over a very large log is slow and not needed
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Event]:
+        events = super().get_queryset(request)
+        if administers(request.user):
+            return events
+        return events.filter(stream_id__in=_visible_cases(request, Case.objects.all()).values("pk"))
+
     @admin.display(description="hash")
     def short_hash(self, event: Event) -> str:
         return event.hash[:12]
 
 
-@admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+@admin.register(SlaPolicy, site=site)
+class SlaPolicyAdmin(RoleAdmin):
+    shown_to_supervisors = True
     list_display = ["kind", "first_response_amount", "first_response_unit", "resolution_amount", "resolution_unit"]

@@ -1,39 +1,55 @@
 """WebSocket endpoints that push live hints about case events.
 
 A hint carries the case, its new version and the event's global position, never content:
-the client fetches what changed (and anything it missed) over HTTP.
+the client fetches what changed (and anything it missed) over HTTP. Who may listen is decided
+by the same rules as the pages: a socket never tells anyone more than the pages would.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts.actors import Actor
+from cases.models import Case
+from cases.tracking_session import grants_in_force, tracked_ids
+from cases.web.staff_access import may_use_workspace
 from notifications.dispatch import case_group, organisation_group
 
-TRACKED_CASES_SESSION_KEY = "tracked_cases"
+
+def _workspace_actor(scope: dict[str, Any]) -> Actor | None:
+    """The signed-in member of staff, if the staff workspace would admit them."""
+    user = scope.get("user")
+    # Sign-in already refuses a deactivated account; a session opened before it was
+    # deactivated must not keep listening either.
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    actor = Actor.for_user(user)
+    return actor if may_use_workspace(actor) else None
+
+
+def _tracking_actor(scope: dict[str, Any]) -> Actor:
+    """The browser as the tracking pages see it: the public, with its grants still in force."""
+    return Actor.public(tracked_case_ids=tracked_ids(grants_in_force(scope.get("session") or {})))
 
 
 @database_sync_to_async
 def _may_follow_case(scope: dict[str, Any], case_id: uuid.UUID) -> bool:
-    from accounts.actors import Actor
-    from cases.models import Case
+    """Whether the staff workspace or the tracking pages would show this browser the case."""
+    staff = _workspace_actor(scope)
+    actors = [staff, _tracking_actor(scope)] if staff else [_tracking_actor(scope)]
+    return any(Case.objects.for_actor(actor).filter(pk=case_id).exists() for actor in actors)
 
-    user = scope.get("user")
-    if user is not None and user.is_authenticated:
-        actor = Actor.for_user(user)
-    else:
-        session = scope.get("session") or {}
-        grants = session.get(TRACKED_CASES_SESSION_KEY) or {}
-        now = time.time()
-        # {case id: expiry}: only grants still in force count, as on the web pages.
-        tracked = frozenset(uuid.UUID(case_id) for case_id, expiry in grants.items() if int(expiry) > now)
-        actor = Actor.public(tracked_case_ids=tracked)
-    return Case.objects.for_actor(actor).filter(pk=case_id).exists()
+
+@database_sync_to_async
+def _queue_organisation(scope: dict[str, Any]) -> int | None:
+    """The organisation whose queue this member of staff may follow: their own, and only if
+    the staff workspace admits them."""
+    staff = _workspace_actor(scope)
+    return staff.organisation_id if staff else None
 
 
 class CaseEventsConsumer(AsyncJsonWebsocketConsumer):
@@ -60,11 +76,11 @@ class OrganisationQueueConsumer(AsyncJsonWebsocketConsumer):
     """Follows every case of the signed-in member of staff's organisation (live queues)."""
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user.organisation_id or not user.role:
-            await self.close(code=4401)
+        organisation_id = await _queue_organisation(self.scope)
+        if organisation_id is None:
+            await self.close(code=4403)
             return
-        self.group = organisation_group(user.organisation_id)
+        self.group = organisation_group(organisation_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
 

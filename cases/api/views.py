@@ -33,7 +33,8 @@ from cases.api.serializers import (
     TrackInput,
 )
 from cases.commands import Submission
-from cases.errors import CaseNotFound
+from cases.commands.common import filer_answer_command
+from cases.errors import CaseNotFound, TransitionNotAllowed
 from cases.models import Case
 from cases.references import normalise_reference
 from cases.selectors import case_for_tracking, open_question, public_timeline, waiting_on_filer
@@ -201,11 +202,14 @@ class InformationAddApi(PublicApi):
     def post(self, request: Request) -> Response:
         data = _validated(InformationUploadInput, request)
         case = _tracked_case(data["reference"], data["token"])
-        complaint = commands.complaint_receive_information(
+        receive = filer_answer_command(case.kind)
+        if receive is None:  # this kind never asks its filer anything
+            raise TransitionNotAllowed(action="receive_information", state=case.public_state_label)
+        answered = receive(
             case_id=case.id,
             actor=public_actor(request, tracking=case),
             expected_version=data["expected_version"],
             text=data["text"],
             evidence=data["evidence"],
         )
-        return _tracking(complaint)
+        return _tracking(answered)

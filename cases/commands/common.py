@@ -119,6 +119,25 @@ def transition_command(model: type[CaseT], action: str) -> Callable[..., CaseT]:
     return run
 
 
+# The command that takes a filer's answer to a question, per kind that asks its filers any.
+_FILER_ANSWERS: dict[str, Callable[..., Case]] = {}
+
+
+def answers_filer_questions(kind: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Register the command that takes the filer's answers on cases of `kind` (with `text`,
+    `evidence` and the expected version), for the tracking page and the public API."""
+
+    def register(func: Callable[..., R]) -> Callable[..., R]:
+        _FILER_ANSWERS[kind] = func  # type: ignore[assignment]
+        return func
+
+    return register
+
+
+def filer_answer_command(kind: str) -> Callable[..., Case] | None:
+    return _FILER_ANSWERS.get(kind)
+
+
 @dataclass(frozen=True)
 class Submission:
     case: Case

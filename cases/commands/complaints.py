@@ -16,6 +16,7 @@ from cases.commands.common import (
     Contact,
     Submission,
     UploadedFile,
+    answers_filer_questions,
     attach_evidence,
     command,
     data_subject_for,
@@ -116,6 +117,7 @@ def complaint_submit(
     return Submission(case=complaint, tracking_token=issue_tracking_token(complaint))
 
 
+@answers_filer_questions(KIND)
 @command
 def complaint_receive_information(
     *,

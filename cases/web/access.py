@@ -16,7 +16,7 @@ from accounts.actors import Actor
 from cases.models import Case
 from cases.references import normalise_reference
 from cases.selectors import as_kind
-from notifications.consumers import TRACKED_CASES_SESSION_KEY
+from cases.tracking_session import TRACKED_CASES_SESSION_KEY, grants_in_force, tracked_ids
 
 TRACKING_ACCESS_SECONDS = 2 * 60 * 60
 
@@ -26,18 +26,14 @@ FILED_TOKENS_SESSION_KEY = "filed_tokens"
 
 def _live_grants(request: HttpRequest) -> dict[str, int]:
     """The unexpired grants, dropping expired ones from the session as a side effect."""
-    granted = request.session.get(TRACKED_CASES_SESSION_KEY)
-    if not isinstance(granted, dict):
-        granted = {}
-    now = time.time()
-    live = {case_id: expiry for case_id, expiry in granted.items() if isinstance(expiry, int) and expiry > now}
-    if live != granted:
+    live = grants_in_force(request.session)
+    if live != request.session.get(TRACKED_CASES_SESSION_KEY, {}):
         request.session[TRACKED_CASES_SESSION_KEY] = live
     return live
 
 
 def tracked_case_ids(request: HttpRequest) -> frozenset[uuid.UUID]:
-    return frozenset(uuid.UUID(case_id) for case_id in _live_grants(request))
+    return tracked_ids(_live_grants(request))
 
 
 def grant_tracking(request: HttpRequest, case_id: uuid.UUID) -> None:

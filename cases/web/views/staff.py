@@ -10,7 +10,6 @@ import uuid
 from typing import Any
 
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
@@ -104,12 +103,11 @@ def staff_case_page(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> H
 
 
 @never_cache
-@login_required
 @require_GET
-def evidence_download(request: HttpRequest, case_id: uuid.UUID, evidence_id: uuid.UUID) -> FileResponse:
+@staff_member_required
+def evidence_download(request: HttpRequest, actor: Actor, case_id: uuid.UUID, evidence_id: uuid.UUID) -> FileResponse:
     """Stream an evidence file to staff of the case's organisation, as an attachment of no
-    particular type, so that no browser renders or runs it. Anyone else gets a 404."""
-    actor = Actor.for_user(request.user, request_id=getattr(request, "request_id", ""))  # type: ignore[arg-type]
+    particular type, so that no browser renders or runs it. Other staff get a 404."""
     case = Case.objects.for_actor(actor).filter(pk=case_id).first()
     if case is None:
         raise Http404

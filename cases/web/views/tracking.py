@@ -16,10 +16,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from cases.commands import appeal_file_against_decision, complaint_receive_information
-from cases.errors import CommandInvalid, ConcurrencyConflict, TransitionForbidden, TransitionNotAllowed
+from cases.commands import appeal_file_against_decision
+from cases.commands.common import filer_answer_command
+from cases.errors import ConcurrencyConflict, DomainError, TransitionForbidden, TransitionNotAllowed
 from cases.kinds import kind_label
 from cases.models import Case
 from cases.references import normalise_reference
@@ -29,8 +30,10 @@ from cases.selectors import (
     open_decision_appeal,
     open_question,
     public_timeline,
+    waiting_on_filer,
 )
 from cases.web.access import grant_tracking, public_actor, tracked_case
+from cases.web.domain_errors import Refusal, Wording, refusal_for
 from cases.web.forms import DecisionAppealForm, InformationForm, TrackingForm
 from cases.web.public_text import china_time, state_explanation
 from cases.web.views.responses import filing_done, handles_rate_limits, honeypot_rejected, limit_per_address
@@ -38,6 +41,15 @@ from tracker.ratelimit import check_rate
 
 MSG_CASE_CHANGED = gettext_lazy("Your case changed while you were writing. Read it again below, then send your answer.")
 MSG_INFORMATION_RECEIVED = gettext_lazy("Thank you. We have received your information and continue with your case.")
+MSG_NOT_WAITING = gettext_lazy("This case is not waiting for information from you, so nothing was sent.")
+MSG_NOT_ALLOWED = gettext_lazy("This is not possible on this case.")
+
+# The public is told neither about versions nor about workflow states.
+_ANSWER_WORDING: Wording = {
+    ConcurrencyConflict: MSG_CASE_CHANGED,
+    TransitionNotAllowed: MSG_CASE_CHANGED,
+    TransitionForbidden: MSG_NOT_ALLOWED,
+}
 
 
 @never_cache
@@ -82,35 +94,48 @@ def _exchange_token(request: HttpRequest, form: TrackingForm) -> HttpResponse:
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "POST"])
 @handles_rate_limits
 def add_information(request: HttpRequest, reference: str) -> HttpResponse:
     """The complainant's answer to the question on their case, with any new evidence."""
+    if request.method != "POST":
+        # After a refused answer the browser shows this address; reloading it means the case.
+        return redirect("web:track", reference=normalise_reference(reference))
     limit_per_address(request, "add_information")
     case = tracked_case(request, reference)
     if case is None:
         return redirect("web:track", reference=normalise_reference(reference))
     form = InformationForm(request.POST, request.FILES)
-    status = 400
-    if form.is_valid():
-        try:
-            complaint_receive_information(
-                case_id=case.id,
-                actor=public_actor(request),
-                expected_version=form.cleaned_data["expected_version"],
-                text=form.cleaned_data["text"],
-                evidence=form.cleaned_data["evidence"],
-            )
-        except CommandInvalid as exc:
-            form.add_command_errors(exc)
-        except (ConcurrencyConflict, TransitionNotAllowed, TransitionForbidden):
-            form.add_error(None, MSG_CASE_CHANGED)
-            status = 409
-        else:
-            messages.success(request, MSG_INFORMATION_RECEIVED)
-            return redirect("web:track", reference=case.reference)
+    # Only kinds that ask their filers questions have a command that takes the answers.
+    receive = filer_answer_command(case.kind)
+    if receive is None or not form.is_valid():
+        return _answer_refused(request, case, form, None)
+    try:
+        receive(
+            case_id=case.id,
+            actor=public_actor(request),
+            expected_version=form.cleaned_data["expected_version"],
+            text=form.cleaned_data["text"],
+            evidence=form.cleaned_data["evidence"],
+        )
+    except DomainError as exc:
+        return _answer_refused(request, case, form, refusal_for(exc, wording=_ANSWER_WORDING))
+    messages.success(request, MSG_INFORMATION_RECEIVED)
+    return redirect("web:track", reference=case.reference)
+
+
+def _answer_refused(request: HttpRequest, case: Case, form: InformationForm, refusal: Refusal | None) -> HttpResponse:
+    """The case page again, as the case is now, saying why the answer was not kept (`refusal`
+    None: the form itself was invalid)."""
     case.refresh_from_db()
-    return _case_page(request, case, information_form=form, status=status)
+    if not waiting_on_filer(case):
+        # The answer form is only on the page while a question is open, so its errors would not
+        # show: whatever refused the answer, what the person needs to know is this.
+        messages.error(request, MSG_NOT_WAITING)
+        return _case_page(request, case, status=409)
+    if refusal is not None:
+        refusal.show_on(form)
+    return _case_page(request, case, information_form=form, status=refusal.status if refusal else 400)
 
 
 @never_cache
@@ -135,6 +160,7 @@ def appeal_decision(request: HttpRequest, reference: str) -> HttpResponse:
     form = DecisionAppealForm(request.POST)
     if form.honeypot_filled():
         return honeypot_rejected(request)
+    status = 400
     if form.is_valid():
         try:
             submission = appeal_file_against_decision(
@@ -143,11 +169,13 @@ def appeal_decision(request: HttpRequest, reference: str) -> HttpResponse:
                 statement=form.cleaned_data["statement"],
                 **form.contact_arguments(),
             )
-        except CommandInvalid as exc:
-            form.add_command_errors(exc)
+        except DomainError as exc:
+            refusal = refusal_for(exc)
+            refusal.show_on(form)
+            status = refusal.status
         else:
             return filing_done(request, submission)
-    return render(request, "public/decision_appeal_form.html", {**context, "form": form}, status=400)
+    return render(request, "public/decision_appeal_form.html", {**context, "form": form}, status=status)
 
 
 def _case_page(

@@ -1,0 +1,193 @@
+"""Who may use each staff route, generated from the URL configuration so that a new route
+cannot be left out: every route under /staff/ and /api/v1/staff/ must have a rule below, and
+is tried by every role against a case of their own organisation and of another one.
+
+A foreign organisation's case is always "not found", never "forbidden": nothing tells an
+outsider that it exists.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.authtoken.models import Token
+
+from accounts.actors import Actor
+from accounts.models import Organisation, Role, User
+from cases import commands
+from cases.models import Case, Evidence
+from tests.conftest import make_staff
+from tests.web.conftest import png_upload
+
+pytestmark = pytest.mark.django_db
+
+STAFF_PREFIXES = ("staff/", "api/v1/staff/")
+PROVIDER_ROLES = (Role.AGENT, Role.SUPERVISOR)
+ROLES = ("anonymous", Role.AGENT, Role.SUPERVISOR, Role.REGULATOR_OFFICER)
+
+# Routes open to anyone: signing in and out.
+OPEN = "open"
+# Routes for provider staff; on a case, only their own organisation's.
+STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class Rule:
+    access: str
+    methods: tuple[str, ...]
+    # The route works on one case (and answers "not found" for another organisation's).
+    on_case: bool
+
+
+RULES: dict[str, Rule] = {}
+
+
+def staff_routes() -> list[tuple[str, str]]:
+    """(route name, path pattern) of every staff route, from the URL configuration."""
+    found = []
+
+    def walk(patterns, prefix: str, namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                space = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), space)
+            elif isinstance(pattern, URLPattern):
+                route = prefix + str(pattern.pattern)
+                if route.startswith(STAFF_PREFIXES) and pattern.name:
+                    found.append((namespace + pattern.name, route))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def test_every_staff_route_has_a_rule():
+    names = {name for name, _route in staff_routes()}
+    assert names, "no staff routes found"
+    assert names <= set(RULES), f"routes without a rule: {sorted(names - set(RULES))}"
+
+
+RULES.update(
+    {
+        "web:staff_login": Rule(OPEN, ("GET",), on_case=False),
+        "web:staff_logout": Rule(OPEN, ("POST",), on_case=False),
+        "web:staff_queue": Rule(STAFF, ("GET",), on_case=False),
+        "web:staff_case": Rule(STAFF, ("GET",), on_case=True),
+        "web:staff_evidence": Rule(STAFF, ("GET",), on_case=True),
+    }
+)
+
+# What "got through" looks like: anything but being refused, not found or a server error.
+# (A POST with no body is refused by validation, 400, after access was granted.)
+REFUSED = {401, 403, 404, 405}
+
+
+@dataclass
+class World:
+    own_case: Case
+    foreign_case: Case
+    own_evidence: Evidence
+    foreign_evidence: Evidence
+    people: dict[str, User | None]
+
+
+def _complaint_with_evidence(organisation: Organisation) -> tuple[Case, Evidence]:
+    submission = commands.complaint_submit(
+        organisation=organisation,
+        actor=Actor.public(),
+        category="unlabelled_synthetic",
+        description="A synthetic video without a label.",
+        evidence=[png_upload()],
+    )
+    return submission.case, Evidence.objects.get(case=submission.case)
+
+
+@pytest.fixture
+def world(provider: Organisation, other_provider: Organisation) -> World:
+    regulator = Organisation.objects.create(slug="regulator", name="Regulator", kind=Organisation.Kind.REGULATOR)
+    own_case, own_evidence = _complaint_with_evidence(provider)
+    foreign_case, foreign_evidence = _complaint_with_evidence(other_provider)
+    people: dict[str, User | None] = {
+        "anonymous": None,
+        Role.AGENT: make_staff(provider, "matrix-agent"),
+        Role.SUPERVISOR: make_staff(provider, "matrix-supervisor", role=Role.SUPERVISOR),
+        Role.REGULATOR_OFFICER: make_staff(regulator, "matrix-officer", role=Role.REGULATOR_OFFICER),
+    }
+    return World(own_case, foreign_case, own_evidence, foreign_evidence, people)
+
+
+def _kwargs(route: str, world: World, foreign: bool) -> dict[str, str]:
+    case = world.foreign_case if foreign else world.own_case
+    evidence = world.foreign_evidence if foreign else world.own_evidence
+    fillers = {
+        "case_id": str(case.id),
+        "evidence_id": str(evidence.id),
+        "action": "accept",
+        "account": "user-1",
+    }
+    names = [part.split(":")[-1].split(">")[0] for part in route.split("<")[1:]]
+    missing = [name for name in names if name not in fillers]
+    assert not missing, f"add a value for {missing} of {route} to the permission matrix"
+    return {name: fillers[name] for name in names}
+
+
+def _client(world: World, role: str, api: bool) -> Client:
+    person = world.people[role]
+    if person is None:
+        return Client()
+    if api:
+        token, _created = Token.objects.get_or_create(user=person)
+        return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+def _path(route: str, kwargs: dict[str, str]) -> str:
+    path = "/" + route
+    for name, value in kwargs.items():
+        path = path.replace(next(p for p in _placeholders(route) if p.endswith(f":{name}>") or p == f"<{name}>"), value)
+    return path
+
+
+def _placeholders(route: str) -> list[str]:
+    return ["<" + part.split(">")[0] + ">" for part in route.split("<")[1:]]
+
+
+CASES = [
+    (name, route, role, foreign)
+    for (name, route), role, foreign in itertools.product(staff_routes(), ROLES, (False, True))
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "route", "role", "foreign"),
+    CASES,
+    ids=[f"{name}-{role}-{'foreign' if foreign else 'own'}" for name, _route, role, foreign in CASES],
+)
+def test_each_role_gets_exactly_what_it_may_on_each_staff_route(world, name, route, role, foreign):
+    rule = RULES[name]
+    if foreign and not rule.on_case:
+        pytest.skip("the route is not about one case")
+    api = route.startswith("api/")
+    client = _client(world, role, api)
+    path = _path(route, _kwargs(route, world, foreign))
+    for method in rule.methods:
+        response = getattr(client, method.lower())(path, **({"content_type": "application/json"} if api else {}))
+        status = response.status_code
+        if rule.access == OPEN:
+            assert status not in REFUSED and status < 500, (method, path, status)
+        elif role in PROVIDER_ROLES and not foreign:
+            assert status not in REFUSED and status < 500, (method, path, status)
+        elif role in PROVIDER_ROLES and foreign:
+            assert status == 404, (method, path, status)  # never "forbidden": it does not exist for them
+        elif role == "anonymous":
+            expected = {401} if api else {302}
+            assert status in expected, (method, path, status)
+            if not api:
+                assert "/staff/login/" in response["Location"]
+        else:
+            assert status == 403, (method, path, status)
