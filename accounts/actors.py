@@ -62,6 +62,12 @@ class Actor:
     def is_provider_staff(self) -> bool:
         return self.role in PROVIDER_ROLES
 
+    @property
+    def may_use_staff_workspace(self) -> bool:
+        """A provider role and an organisation: the workspace shows one organisation's cases.
+        The same rule admits staff to the workspace pages, the staff API and live queues."""
+        return self.is_provider_staff and self.organisation_id is not None
+
     def works_for(self, organisation_id: int) -> bool:
         return self.is_provider_staff and self.organisation_id == organisation_id
 

@@ -16,7 +16,6 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from accounts.actors import Actor
 from cases.models import Case
 from cases.tracking_session import grants_in_force, tracked_ids
-from cases.web.staff_access import may_use_workspace
 from notifications.dispatch import case_group, organisation_group
 
 
@@ -28,7 +27,7 @@ def _workspace_actor(scope: dict[str, Any]) -> Actor | None:
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     actor = Actor.for_user(user)
-    return actor if may_use_workspace(actor) else None
+    return actor if actor.may_use_staff_workspace else None
 
 
 def _tracking_actor(scope: dict[str, Any]) -> Actor:

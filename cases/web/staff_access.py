@@ -21,7 +21,7 @@ def staff_actor(request: HttpRequest) -> Actor:
 
 def may_use_workspace(actor: Actor) -> bool:
     """A provider role and an organisation: the workspace shows one organisation's cases."""
-    return actor.is_provider_staff and actor.organisation_id is not None
+    return actor.may_use_staff_workspace
 
 
 def staff_member_required(view: StaffView) -> StaffView:

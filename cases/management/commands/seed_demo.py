@@ -55,7 +55,6 @@ class Command(BaseCommand):
                 username=username,
                 role=role,
                 organisation=Organisation.objects.filter(slug=org_slug).first() if org_slug else None,
-                is_staff=superuser or role in {Role.SUPERVISOR},
                 is_superuser=superuser,
             )
             user.set_password(password)
