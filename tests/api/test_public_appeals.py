@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cases.models import Case
 from cases.measures import measure_reference
+from cases.models import Case
 from tests.api.conftest import APPEALS, decided, saved_counts
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ from accounts.actors import Actor
 from cases import commands
 from cases.errors import CaseNotFound, CommandInvalid, TransitionForbidden
 from cases.eventstore import Event
+from cases.measures import measure_reference, normalise_measure_reference
 from cases.models import Case
 from cases.workflows.appeal import MSG_ORIGINAL_DECIDER
-from cases.measures import measure_reference, normalise_measure_reference
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cases import commands
-from cases.models import Case
 from cases.measures import measure_reference
+from cases.models import Case
 from tests.web.conftest import stored_rows
 
 URL = "/appeals/new/"

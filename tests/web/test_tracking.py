@@ -12,10 +12,10 @@ from django.test import Client
 from accounts.actors import Actor
 from cases import commands
 from cases.events import CaseEvent
-from cases.workflows.complaint import ComplaintEvent
 from cases.eventstore import Event
 from cases.models import Case
 from cases.web.access import TRACKING_ACCESS_SECONDS
+from cases.workflows.complaint import ComplaintEvent
 from notifications.consumers import TRACKED_CASES_SESSION_KEY
 from tests.conftest import make_staff
 from tests.web.conftest import png_upload, stored_rows
