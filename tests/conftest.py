@@ -45,6 +45,15 @@ def _postgres_only() -> None:
         pytest.skip("runs on PostgreSQL only (this run uses SQLite)")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashing() -> None:
+    # Production hashing is slow on purpose; tests make hundreds of users and gain nothing
+    # from it. (What is tested is who may sign in, not the strength of the hash.)
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _evidence_in_a_temporary_folder(settings, tmp_path_factory: pytest.TempPathFactory) -> None:
     settings.EVIDENCE_ROOT = tmp_path_factory.mktemp("evidence")

@@ -77,6 +77,12 @@ RULES.update(
         "web:staff_queue": Rule(STAFF, ("GET",), on_case=False),
         "web:staff_case": Rule(STAFF, ("GET",), on_case=True),
         "web:staff_evidence": Rule(STAFF, ("GET",), on_case=True),
+        "web:staff_case_act": Rule(STAFF, ("POST",), on_case=True),
+        "web:staff_case_note": Rule(STAFF, ("POST",), on_case=True),
+        "web:staff_case_link": Rule(STAFF, ("POST",), on_case=True),
+        "web:staff_case_claim": Rule(STAFF, ("POST",), on_case=True),
+        "web:staff_case_assign": Rule(STAFF, ("POST",), on_case=True),
+        "web:staff_case_unassign": Rule(STAFF, ("POST",), on_case=True),
     }
 )
 

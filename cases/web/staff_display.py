@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from cases.display import Fact, Item, case_url, fact, staff_time
 from cases.events import CaseEvent
 from cases.kinds import choice_text, kind_label
+from cases.links import LinkType, case_links
 from cases.measures import Measure, MeasureState, measure_reference, measure_state, recorded_measures
 from cases.models import Case, Priority
 from cases.staff_queries import CaseHistory
@@ -124,13 +125,22 @@ def measure_facts(case: Case, *, now: dt.datetime) -> Fact | None:
         if ends_at:
             text += " · " + _("until %(moment)s") % {"moment": staff_time(ends_at)}
         text += " – " + choice_text(MeasureState, measure_state(ends_at, reversed_at, now=now))
-        href = reverse("web:staff_account", kwargs={"account": item["account"]}) if item["account"] else ""
-        items.append(Item(text, href=href))
+        items.append(Item(text, href=_account_url(item["account"])))
     return Fact(_("Measures"), items) if items else None
 
 
-def related_facts(case: Case, related: list[Case], links: list[Case] | None = None) -> list[Fact]:
-    """The case this one appeals or is linked to, and the cases that appeal or link to it."""
+def _account_url(account: str) -> str:
+    """The page of every measure against `account`; no link where that page is not served."""
+    if not account:
+        return ""
+    try:
+        return reverse("web:staff_account", kwargs={"account": account})
+    except NoReverseMatch:
+        return ""
+
+
+def related_facts(case: Case, related: list[Case]) -> list[Fact]:
+    """The case this one appeals, the cases that appeal it, and the cases linked to it."""
     facts = []
     if case.declaration.appeals_decisions and related and related[0].id == case.related_case_id:
         appealed = related[0]
@@ -143,7 +153,17 @@ def related_facts(case: Case, related: list[Case], links: list[Case] | None = No
     if related:
         items = [Item(f"{other.reference} – {other.state_label}", href=case_url(other.id)) for other in related]
         facts.append(Fact(_("Appeals against this case"), items))
-    return facts
+    return facts + link_facts(case)
+
+
+def link_facts(case: Case) -> list[Fact]:
+    """The cases staff linked to this one, one fact for each kind of link. The case keeps each
+    link's reference beside its id, so no other case is read."""
+    linked: dict[str, list[Item]] = {}
+    for link in case_links(case):
+        item = Item(str(link["reference"]), href=case_url(link["case_id"]), style="code")
+        linked.setdefault(str(link["link"]), []).append(item)
+    return [Fact(choice_text(LinkType, kind), linked[kind]) for kind in LinkType.values if kind in linked]
 
 
 # --- Evidence -------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from cases.web.views import filing, pages, staff, tracking
+from cases.web.views import filing, pages, staff, staff_actions, tracking
 
 
 class ReferenceConverter:
@@ -35,6 +35,12 @@ urlpatterns = [
     path("staff/logout/", staff.staff_logout, name="staff_logout"),
     path("staff/", staff.staff_queue, name="staff_queue"),
     path("staff/cases/<uuid:case_id>/", staff.staff_case_page, name="staff_case"),
+    path("staff/cases/<uuid:case_id>/actions/<slug:action>/", staff_actions.staff_case_act, name="staff_case_act"),
+    path("staff/cases/<uuid:case_id>/notes/", staff_actions.staff_case_note, name="staff_case_note"),
+    path("staff/cases/<uuid:case_id>/links/", staff_actions.staff_case_link, name="staff_case_link"),
+    path("staff/cases/<uuid:case_id>/claim/", staff_actions.staff_case_claim, name="staff_case_claim"),
+    path("staff/cases/<uuid:case_id>/assign/", staff_actions.staff_case_assign, name="staff_case_assign"),
+    path("staff/cases/<uuid:case_id>/unassign/", staff_actions.staff_case_unassign, name="staff_case_unassign"),
     path(
         "staff/cases/<uuid:case_id>/evidence/<uuid:evidence_id>/",
         staff.evidence_download,

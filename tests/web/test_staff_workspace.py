@@ -448,7 +448,7 @@ def test_the_case_page_shows_every_event_with_its_author_and_states(staff_client
 def test_the_case_page_shows_the_synthetic_label_finding_clearly(staff_client, labelled_case):
     html = page(staff_client.get(case_url(labelled_case), **ENGLISH))
 
-    box = re.search(r'<div class="label-finding label-finding--found">(.*?)</div>', html, re.S).group(1)
+    box = re.search(r'<div class="label-finding label-finding--found">(.*?)</dl>', html, re.S).group(1)
     assert "AI-generated label found: Label 1 (generated or synthesised by AI)" in box
     assert "001191330000000000" in box
     assert "gen-42" in box
@@ -571,8 +571,9 @@ def test_a_regulator_organisation_member_with_an_agent_role_sees_only_that_organ
 
 
 def test_the_case_page_takes_a_fixed_number_of_queries(staff_client, labelled_case, django_assert_max_num_queries):
-    # Session, user, case, evidence, events, the people they name, related cases, contact.
-    with django_assert_max_num_queries(8):
+    # Session, user, case, evidence, events, the people they name, related cases, contact,
+    # and the colleagues the case may be assigned to.
+    with django_assert_max_num_queries(9):
         assert staff_client.get(case_url(labelled_case)).status_code == 200
 
 

@@ -1,7 +1,8 @@
 """The staff workspace: the queue, a case page, and downloading an evidence file.
 
-Read-only for now: each view checks who is asking, calls the selectors and lays out what
-they return. Every case query goes through `Case.objects.for_actor`.
+Each view checks who is asking, calls the selectors and lays out what they return; the case
+page's forms post to `cases.web.views.staff_actions`. Every case query goes through
+`Case.objects.for_actor`.
 """
 
 from __future__ import annotations
@@ -19,18 +20,11 @@ from django.views.decorators.http import require_GET
 from accounts.actors import Actor
 from cases.models import Case
 from cases.selectors import evidence_for_download
-from cases.staff_queries import (
-    case_contact,
-    case_evidence,
-    case_history,
-    queue_page,
-    related_cases,
-    staff_case,
-)
+from cases.staff_queries import queue_page, staff_case
 from cases.web.staff_access import staff_member_required
-from cases.web.staff_display import case_facts, evidence_rows, kind_text, queue_rows, related_facts
+from cases.web.staff_case_page import case_controls, render_case_page
+from cases.web.staff_display import queue_rows
 from cases.web.staff_forms import QueueFilterForm
-from cases.web.staff_history import history_rows
 from cases.web.views.responses import handles_rate_limits, limit_per_address
 
 _login_form = auth_views.LoginView.as_view(template_name="staff/login.html", next_page="web:staff_queue")
@@ -82,24 +76,12 @@ def _with_cursor(query: QueryDict, cursor: str) -> str:
 @require_GET
 @staff_member_required
 def staff_case_page(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> HttpResponse:
-    """Everything the organisation's staff may see of one case, with its verified history."""
+    """Everything the organisation's staff may see of one case, with its verified history and
+    the forms for what the person may do on it now."""
     case = staff_case(actor=actor, case_id=case_id)
     if case is None:
         raise Http404
-    evidence = case_evidence(case=case)
-    history = case_history(case=case)
-    context = {
-        "case": case,
-        "kind_label": kind_text(case.kind),
-        "facts": case_facts(case, now=timezone.now()),
-        "related": related_facts(case, related_cases(actor=actor, case=case)),
-        "content_urls": case.details.get("content_urls", []),
-        "contact": case_contact(actor=actor, case=case),
-        "evidence": evidence_rows(case, evidence, history),
-        "history": history,
-        "rows": history_rows(case, history, evidence),
-    }
-    return render(request, "staff/case.html", context)
+    return render_case_page(request, actor, case, controls=case_controls(case, actor))
 
 
 @never_cache

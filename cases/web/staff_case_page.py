@@ -1,0 +1,174 @@
+"""The staff case page: what it shows of the case, and the forms that act on it.
+
+The page is drawn by the case page view and again by every form's view when a command refuses
+(a form with errors, a stale form, a step that is no longer possible), so that the person sees
+the refusal beside the case as it is now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.actors import Actor
+from accounts.selectors import active_staff
+from cases.actions import Action, available_actions
+from cases.models import Case
+from cases.staff_queries import case_contact, case_evidence, case_history, related_cases
+from cases.web.staff_action_forms import (
+    ActionForm,
+    AssignForm,
+    LinkForm,
+    NoteForm,
+    StaffChoices,
+    StaffForm,
+    VersionForm,
+)
+from cases.web.staff_display import case_facts, evidence_rows, kind_text, related_facts
+from cases.web.staff_history import history_rows
+
+# Form prefixes: many forms share the page, and each field's id must be unique on it.
+NOTE = "note"
+LINK = "link"
+CLAIM = "claim"
+ASSIGN = "assign"
+UNASSIGN = "unassign"
+
+
+def action_prefix(action: str) -> str:
+    return f"action-{action}"
+
+
+def needs_staff(action: Action) -> bool:
+    return any(argument.spec.widget == "staff" for argument in action.arguments)
+
+
+def staff_choices(case: Case) -> StaffChoices:
+    return list(active_staff(organisation_id=case.organisation_id).values_list("pk", "username"))
+
+
+@dataclass(frozen=True)
+class ActionPanel:
+    action: Action
+    form: ActionForm
+    url: str
+
+
+@dataclass
+class CaseControls:
+    """Every form of the page, for the case as it stands and the person looking at it."""
+
+    actions: list[ActionPanel]
+    note: NoteForm
+    link: LinkForm
+    claim: VersionForm | None = None
+    assign: AssignForm | None = None
+    unassign: VersionForm | None = None
+    # Why the person may not take this case on (the four-eyes rule of appeals), if so.
+    may_not_handle: str = ""
+    urls: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def invalid(self) -> StaffForm | None:
+        """The form sent back with errors, if any (only one form is sent at a time)."""
+        forms: list[StaffForm | None] = [
+            *(panel.form for panel in self.actions),
+            self.note,
+            self.link,
+            self.claim,
+            self.assign,
+            self.unassign,
+        ]
+        return next((form for form in forms if form is not None and form.is_bound and form.errors), None)
+
+
+class _Forms:
+    """Builds the page's forms: fresh at the case's version, except the one sent back with
+    errors (shown as sent) and the one refused as stale (its typed text offered again)."""
+
+    def __init__(self, case: Case, bound: StaffForm | None, retyped: StaffForm | None) -> None:
+        self.case = case
+        self.bound = bound
+        self.retyped = retyped
+        self._staff: StaffChoices | None = None
+
+    def staff(self) -> StaffChoices:
+        if self._staff is None:
+            self._staff = staff_choices(self.case)
+        return self._staff
+
+    def make(self, form_class: type[StaffForm], prefix: str, **kwargs: Any) -> Any:
+        if self.bound is not None and self.bound.prefix == prefix:
+            return self.bound
+        initial: dict[str, Any] = {}
+        if self.retyped is not None and self.retyped.prefix == prefix:
+            initial = self.retyped.initial_from_data()
+        return form_class(initial={**initial, "expected_version": self.case.version}, prefix=prefix, **kwargs)
+
+
+def case_controls(
+    case: Case, actor: Actor, *, bound: StaffForm | None = None, retyped: StaffForm | None = None
+) -> CaseControls:
+    forms = _Forms(case, bound, retyped)
+    actions = []
+    for action in available_actions(case, actor):
+        staff = forms.staff() if needs_staff(action) else ()
+        form = forms.make(ActionForm, action_prefix(action.name), action=action, staff=staff)
+        url = reverse("web:staff_case_act", kwargs={"case_id": case.id, "action": action.name})
+        actions.append(ActionPanel(action=action, form=form, url=url))
+    controls = CaseControls(
+        actions=actions,
+        note=forms.make(NoteForm, NOTE),
+        link=forms.make(LinkForm, LINK),
+        urls={
+            name: reverse(f"web:staff_case_{name}", kwargs={"case_id": case.id})
+            for name in (NOTE, LINK, CLAIM, ASSIGN, UNASSIGN)
+        },
+    )
+    declaration = case.declaration
+    if case.state in declaration.open_states:
+        may_handle = declaration.may_handle(case, actor)
+        if not may_handle:
+            controls.may_not_handle = str(declaration.may_not_handle_message)
+        if case.assignee_id is None and may_handle:
+            controls.claim = forms.make(VersionForm, CLAIM)
+        controls.assign = forms.make(AssignForm, ASSIGN, staff=forms.staff())
+        if case.assignee_id is not None:
+            controls.unassign = forms.make(VersionForm, UNASSIGN)
+    return controls
+
+
+def render_case_page(
+    request: HttpRequest,
+    actor: Actor,
+    case: Case,
+    *,
+    controls: CaseControls,
+    status: int = 200,
+    refusal: str = "",
+) -> HttpResponse:
+    """Everything the organisation's staff may see of one case, its verified history, and the
+    forms the person may use on it now."""
+    evidence = case_evidence(case=case)
+    history = case_history(case=case)
+    context = {
+        "case": case,
+        "kind_label": kind_text(case.kind),
+        "facts": case_facts(case, now=timezone.now()),
+        "related": related_facts(case, related_cases(actor=actor, case=case)),
+        "content_urls": case.details.get("content_urls", []),
+        "contact": case_contact(actor=actor, case=case),
+        "evidence": evidence_rows(case, evidence, history),
+        "history": history,
+        "rows": history_rows(case, history, evidence),
+        "controls": controls,
+        # The form sent back with errors: the page's error summary lists them.
+        "form": controls.invalid,
+        "refusal": refusal,
+    }
+    return render(request, "staff/case.html", context, status=status)
