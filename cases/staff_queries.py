@@ -20,9 +20,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
+from cases.actions import Action, available_actions
 from cases.eventstore import ChainBreak, Event, stream_events, verify_chain
 from cases.kinds import appeal_kinds, kind_of_event
-from cases.models import Case, DataSubject, Evidence
+from cases.links import case_links
+from cases.models import Case, DataSubject, EnforcementMeasure, Evidence
 from cases.selectors import as_kind
 
 if TYPE_CHECKING:
@@ -47,6 +49,7 @@ class QueueFilters:
     kind: str = ""
     state: str = ""
     assigned_to_me: bool = False
+    unassigned: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,8 @@ def queue_cases(*, actor: Actor, filters: QueueFilters) -> QuerySet[Case]:
         cases = cases.filter(state=filters.state)
     if filters.assigned_to_me:
         cases = cases.filter(assignee_id=actor.user_id)
+    if filters.unassigned:
+        cases = cases.filter(assignee__isnull=True)
     return cases
 
 
@@ -313,3 +318,56 @@ def _user_ids(event: Event) -> list[int]:
     for name in declaration.person_fields if declaration else ():
         found.append(data.get(name))
     return [value for value in found if isinstance(value, int) and not isinstance(value, bool)]
+
+
+# --- Links, measures and what a member of staff may do --------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkedCase:
+    link: str  # a `cases.links.LinkType`, as this case records it
+    case: Case
+
+
+def linked_cases(*, actor: Actor, case: Case) -> list[LinkedCase]:
+    """The cases this one is linked to, in the order the links were made."""
+    links = case_links(case)
+    found = {
+        str(other.id): as_kind(other)
+        for other in Case.objects.for_actor(actor).filter(pk__in=[link["case_id"] for link in links])
+    }
+    return [LinkedCase(link=link["link"], case=found[link["case_id"]]) for link in links if link["case_id"] in found]
+
+
+def case_measures(*, case: Case) -> list[EnforcementMeasure]:
+    """The measures the case took, by number. `case` must come from a scoped query."""
+    return list(EnforcementMeasure.objects.filter(case_id=case.id).order_by("number"))
+
+
+def account_measures(*, actor: Actor, account: str) -> list[EnforcementMeasure]:
+    """Every measure the actor's organisation took against one account, newest first."""
+    measures = EnforcementMeasure.objects.filter(account=account, case__in=Case.objects.for_actor(actor).values("pk"))
+    if actor.organisation_id is not None:
+        # Redundant with the scoping above, but it is what lets the per-account index be used.
+        measures = measures.filter(organisation_id=actor.organisation_id)
+    return list(measures.select_related("case").order_by("-taken_at", "case_id", "number"))
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case: Case
+    related: list[Case]
+    links: list[LinkedCase]
+    measures: list[EnforcementMeasure]
+    actions: list[Action]
+
+
+def case_detail(*, actor: Actor, case: Case) -> CaseDetail:
+    """Everything staff read about a case besides its history. `case` comes from `staff_case`."""
+    return CaseDetail(
+        case=case,
+        related=related_cases(actor=actor, case=case),
+        links=linked_cases(actor=actor, case=case),
+        measures=case_measures(case=case),
+        actions=available_actions(case, actor),
+    )

@@ -1,5 +1,5 @@
 from django.http import HttpRequest, JsonResponse
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from rest_framework.exceptions import NotFound
 
 from cases.api import views
@@ -17,5 +17,6 @@ urlpatterns = [
     path("public/appeals/", views.AppealFileApi.as_view(), name="public-appeals"),
     path("public/track/", views.TrackApi.as_view(), name="public-track"),
     path("public/track/information/", views.InformationAddApi.as_view(), name="public-track-information"),
+    path("staff/", include("cases.api.staff.urls")),
     re_path(r"^(?P<rest>.*)$", endpoint_not_found),
 ]

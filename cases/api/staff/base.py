@@ -1,0 +1,95 @@
+"""What every staff endpoint shares: who may call it, how bodies are read, how errors answer.
+
+Integrations authenticate with a token (`Authorization: Token …`, see `issue_api_token`); the
+browser with its staff session, and then unsafe methods need the CSRF token. Token
+authentication comes first, so that an unauthenticated request is told how to authenticate
+(401 with WWW-Authenticate). Only active provider staff of an organisation get further (403
+for anyone else), and `Case.objects.for_actor` then limits them to their organisation's cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.actors import Actor
+from cases.api.staff.preconditions import staff_exception_handler
+
+MSG_STAFF_ONLY = _("Only active staff of a service provider may use this API.")
+MSG_TOO_DEEP = _("JSON parse error - the body is nested too deeply.")
+
+
+def may_use_staff_api(actor: Actor) -> bool:
+    """A provider role and an organisation: every answer is about one organisation's cases."""
+    return actor.is_provider_staff and actor.organisation_id is not None
+
+
+class IsOrganisationStaff(BasePermission):
+    message = MSG_STAFF_ONLY
+    code = "not_staff"
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        return may_use_staff_api(Actor.for_user(user))  # type: ignore[arg-type]
+
+
+class StaffJSONParser(JSONParser):
+    """JSON nested deeply enough to exhaust the parser is an unreadable body, not a crash."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError(MSG_TOO_DEEP) from exc
+
+
+class StaffApi(APIView):
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsOrganisationStaff]
+    parser_classes = [StaffJSONParser]
+    renderer_classes = [JSONRenderer]
+
+    def get_exception_handler(self) -> Any:
+        return staff_exception_handler
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        # Error messages may quote what was sent; a lone surrogate quoted back could not be
+        # encoded as UTF-8 and would turn a 400 into a 500.
+        response.data = _encodable(response.data)
+        return response
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Answers are one person's view of their organisation's cases: no shared cache may keep
+        # them, and the client revalidates with the ETag instead of trusting its copy.
+        response["Cache-Control"] = "private, no-cache"
+        patch_vary_headers(response, ("Authorization", "Cookie"))
+        return response
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.for_user(self.request.user, request_id=getattr(self.request, "request_id", ""))  # type: ignore[arg-type]
+
+
+def _encodable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, Mapping):
+        return {_encodable(key): _encodable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_encodable(item) for item in value]
+    return value

@@ -1,0 +1,194 @@
+"""What requests to the staff API may contain.
+
+Serializers check shape only (types, lengths, counts, known names); commands check the rules.
+Every text is a DRF CharField, which refuses NUL characters and lone surrogates; every number
+has bounds, so that nothing a database cannot store reaches a command. A field the endpoint
+does not know is refused rather than ignored: a misspelt optional argument is a mistake the
+caller wants to hear about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from cases.actions import Action, ActionArgument
+from cases.api.serializers import MAX_REFERENCE
+from cases.commands.staff import MAX_NOTE, MSG_UNKNOWN_ARGUMENT
+from cases.kinds import declarations
+from cases.links import LinkType
+from cases.measures import MAX_ACCOUNT, MAX_DAYS, MAX_MEASURES, Measure
+from cases.staff_queries import QueueFilters
+from cases.workflows.validation import MAX_TEXT
+
+MSG_UNKNOWN_FIELD = _("Unknown field.")
+MSG_UNKNOWN_KIND = _("“%(value)s” is not a kind of case.")
+MSG_UNKNOWN_STATE = _("“%(value)s” is not a state of any kind of case.")
+MSG_STATE_OF_OTHER_KIND = _("“%(value)s” is not a state of this kind of case.")
+
+MAX_CURSOR = 400
+# The largest id a database column of users can hold; larger numbers are refused here rather
+# than by the database driver.
+MAX_ID = 2**63 - 1
+
+ASSIGNED_ME = "me"
+ASSIGNED_UNASSIGNED = "unassigned"
+ASSIGNED_ANYONE = "anyone"
+
+
+def quoted(value: Any) -> str:
+    """A name someone sent, shortened and made printable, to quote in a message."""
+    return "".join(ch if ch.isprintable() else "?" for ch in str(value)[:50])
+
+
+class StrictInput(serializers.Serializer):
+    """A request body that may hold only the fields declared."""
+
+    unknown_message = MSG_UNKNOWN_FIELD
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = sorted(str(name) for name in data if name not in self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {quoted(name): [str(self.unknown_message % {"name": quoted(name)})] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+# --- The queue ------------------------------------------------------------------------------
+
+
+class QueueQuery(serializers.Serializer):
+    kind = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, default="", help_text="Only cases of this kind."
+    )
+    state = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        default="",
+        help_text="Only cases in this state (of the kind given, or of any kind).",
+    )
+    assigned = serializers.ChoiceField(
+        choices=[
+            (ASSIGNED_ANYONE, _("Assigned to anyone or no one")),
+            (ASSIGNED_ME, _("Assigned to me")),
+            (ASSIGNED_UNASSIGNED, _("Assigned to no one")),
+        ],
+        required=False,
+        default=ASSIGNED_ANYONE,
+    )
+    cursor = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_CURSOR,
+        default="",
+        help_text="From the `next` or `previous` link of a page; leave out for the first page.",
+    )
+
+    def validate_kind(self, value: str) -> str:
+        if value and value not in {d.kind for d in declarations()}:
+            raise serializers.ValidationError(str(MSG_UNKNOWN_KIND % {"value": quoted(value)}))
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        kind, state = attrs["kind"], attrs["state"]
+        if state:
+            kinds = [d for d in declarations() if d.kind == kind] if kind else declarations()
+            if not any(state in d.states for d in kinds):
+                message = MSG_STATE_OF_OTHER_KIND if kind else MSG_UNKNOWN_STATE
+                raise serializers.ValidationError({"state": [str(message % {"value": quoted(state)})]})
+        return attrs
+
+    def filters(self) -> QueueFilters:
+        data = self.validated_data
+        return QueueFilters(
+            kind=data["kind"],
+            state=data["state"],
+            assigned_to_me=data["assigned"] == ASSIGNED_ME,
+            unassigned=data["assigned"] == ASSIGNED_UNASSIGNED,
+        )
+
+
+class MeasuresQuery(serializers.Serializer):
+    account = serializers.CharField(
+        max_length=MAX_ACCOUNT, help_text="The account identifier, exactly as the measures name it."
+    )
+
+
+# --- Writes ---------------------------------------------------------------------------------
+
+
+class NoInput(StrictInput):
+    """No body, or an empty object."""
+
+
+class NoteInput(StrictInput):
+    note = serializers.CharField(
+        max_length=MAX_NOTE, help_text="Kept in the history for staff; never shown to the public."
+    )
+
+
+class LinkInput(StrictInput):
+    link = serializers.ChoiceField(choices=LinkType.choices)
+    other_reference = serializers.CharField(max_length=MAX_REFERENCE, help_text="A case of your organisation.")
+
+
+class AssignmentInput(StrictInput):
+    assignee = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, allow_null=True, help_text="A user id of your organisation's staff, or null."
+    )
+
+
+class MeasureInput(StrictInput):
+    measure = serializers.ChoiceField(choices=Measure.choices)
+    account = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_ACCOUNT, help_text="Required for measures on an account."
+    )
+    days = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_DAYS,
+        help_text="Only for a restriction or suspension.",
+    )
+    notify_email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        max_length=254,
+        help_text="Where to send the notice of the measure, if anywhere.",
+    )
+
+
+class ArgumentsInput(StrictInput):
+    """The arguments of one workflow step; `for_action` makes the serializer of a step."""
+
+    unknown_message = MSG_UNKNOWN_ARGUMENT
+    action: Action
+
+    @classmethod
+    def for_action(cls, action: Action) -> type[ArgumentsInput]:
+        return type(f"{action.name.title()}ArgumentsInput", (cls,), {"action": action})
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Built per instance rather than as class attributes, so that an argument may have any
+        # name, even one a serializer uses itself ("data", "errors").
+        return {argument.name: _argument_field(argument) for argument in self.action.arguments}
+
+
+def _argument_field(argument: ActionArgument) -> serializers.Field:
+    """The field for one argument, by the widget its workflow declares for it."""
+    spec, required = argument.spec, argument.required
+    if spec.widget == "choice":
+        return serializers.ChoiceField(choices=[value for value, _label in spec.choices], required=required)
+    if spec.widget == "measures":
+        return serializers.ListField(child=MeasureInput(), max_length=MAX_MEASURES, required=required)
+    if spec.widget == "reference":
+        return serializers.CharField(max_length=MAX_REFERENCE, allow_blank=not required, required=required)
+    if spec.widget == "staff":
+        return serializers.IntegerField(min_value=1, max_value=MAX_ID, allow_null=True, required=required)
+    return serializers.CharField(max_length=MAX_TEXT, allow_blank=not required, required=required)

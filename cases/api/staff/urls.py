@@ -1,0 +1,18 @@
+from django.urls import path
+
+from cases.api.staff import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("cases/", views.CaseQueueApi.as_view(), name="cases"),
+    path("cases/<uuid:case_id>/", views.CaseApi.as_view(), name="case"),
+    path("cases/<uuid:case_id>/events/", views.CaseEventsApi.as_view(), name="case-events"),
+    path("cases/<uuid:case_id>/transitions/<str:action>/", views.CaseTransitionApi.as_view(), name="case-transition"),
+    path("cases/<uuid:case_id>/notes/", views.CaseNoteApi.as_view(), name="case-notes"),
+    path("cases/<uuid:case_id>/links/", views.CaseLinkApi.as_view(), name="case-links"),
+    path("cases/<uuid:case_id>/assignment/", views.CaseAssignmentApi.as_view(), name="case-assignment"),
+    path("cases/<uuid:case_id>/claim/", views.CaseClaimApi.as_view(), name="case-claim"),
+    path("next-case/", views.NextCaseApi.as_view(), name="next-case"),
+    path("measures/", views.AccountMeasuresApi.as_view(), name="measures"),
+]

@@ -1,0 +1,279 @@
+"""The staff API: the queue, one case, its history, its workflow steps and the measures taken
+against an account.
+
+Each view validates, calls one command or selector and serializes; `cases.api.staff.base`
+says who may call, `cases.api.staff.preconditions` handles versions, and the API's one
+exception handler turns domain errors into their HTTP answers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+
+from accounts.actors import Actor
+from cases import commands
+from cases.actions import Action, action_named
+from cases.api.staff import preconditions, schema
+from cases.api.staff.base import StaffApi
+from cases.api.staff.inputs import (
+    ArgumentsInput,
+    AssignmentInput,
+    LinkInput,
+    MeasuresQuery,
+    NoInput,
+    NoteInput,
+    QueueQuery,
+    quoted,
+)
+from cases.api.staff.outputs import CaseOutput, HistoryOutput, MeasureListOutput, QueuePageOutput
+from cases.commands.staff import MSG_UNKNOWN_ACTION
+from cases.errors import CaseNotFound
+from cases.models import Case
+from cases.staff_queries import account_measures, case_detail, case_history, queue_page, staff_case
+
+
+class UnknownAction(APIException):
+    """A step name this kind of case does not have (or that staff never take directly)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "unknown_action"
+
+
+def _validated(serializer_class: type[Serializer], data: Any) -> Serializer:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer
+
+
+def _scoped_case(actor: Actor, case_id: uuid.UUID) -> Case:
+    case = staff_case(actor=actor, case_id=case_id)
+    if case is None:
+        raise CaseNotFound()
+    return case
+
+
+def _case_answer(request: Request, actor: Actor, case_id: uuid.UUID) -> Response:
+    """The case as it is now, tagged with its version."""
+    case = _scoped_case(actor, case_id)
+    detail = case_detail(actor=actor, case=case)
+    output = CaseOutput(case, context={"request": request, "detail": detail})
+    return preconditions.tagged(Response(output.data), case.version)
+
+
+_ACTION_EXAMPLES = [
+    OpenApiExample("Resolve", value={"outcome": "no_violation", "summary": "No synthetic content found."}),
+    OpenApiExample(
+        "Resolve with measures",
+        value={
+            "outcome": "violation",
+            "measures": [{"measure": "warning", "account": "user-1"}, {"measure": "content_removed"}],
+            "summary": "The video carried no label; it was removed and its publisher warned.",
+        },
+    ),
+    OpenApiExample("Reject", value={"reason": "invalid", "explanation": "The address shows no video."}),
+]
+
+
+class CaseQueueApi(StaffApi):
+    @extend_schema(
+        operation_id="staff_case_list",
+        summary="The queue",
+        description=(
+            "Your organisation's cases, due first (no deadline last), 50 a page. Follow `next` and `previous` "
+            "to page; they keep the filters."
+        ),
+        tags=schema.TAGS,
+        parameters=[QueueQuery, *schema.READ_PARAMETERS],
+        responses={200: QueuePageOutput, **schema.error_responses(400)},
+    )
+    def get(self, request: Request) -> Response:
+        query = _validated(QueueQuery, request.query_params)
+        page = queue_page(actor=self.actor, filters=query.filters(), cursor=query.validated_data["cursor"])
+        return Response(QueuePageOutput(page, context={"request": request}).data)
+
+
+class CaseApi(StaffApi):
+    @extend_schema(
+        operation_id="staff_case_get",
+        summary="One case",
+        description=(
+            "The case with its facts, related and linked cases, measures, and the steps you may take now. "
+            "Its version is the ETag: keep it for If-Match when you change the case."
+        ),
+        tags=schema.TAGS,
+        parameters=schema.CASE_READ_PARAMETERS,
+        responses={
+            200: CaseOutput,
+            304: OpenApiResponse(description="Unchanged since the ETag in If-None-Match."),
+            **schema.error_responses(404),
+        },
+    )
+    def get(self, request: Request, case_id: uuid.UUID) -> Response:
+        case = _scoped_case(self.actor, case_id)
+        if preconditions.not_modified(request, case.version):
+            return preconditions.not_modified_response(case.version)
+        return _case_answer(request, self.actor, case.id)
+
+
+class CaseEventsApi(StaffApi):
+    @extend_schema(
+        operation_id="staff_case_events",
+        summary="A case's history",
+        description="Every event of the case in order, each checked against the hash chain.",
+        tags=schema.TAGS,
+        parameters=schema.READ_PARAMETERS,
+        responses={200: HistoryOutput, **schema.error_responses(404)},
+    )
+    def get(self, request: Request, case_id: uuid.UUID) -> Response:
+        history = case_history(case=_scoped_case(self.actor, case_id))
+        return Response(HistoryOutput(history, context={"request": request, "people": history.people}).data)
+
+
+class CaseTransitionApi(StaffApi):
+    @extend_schema(
+        operation_id="staff_case_transition",
+        summary="Take a step of the case's workflow",
+        description=(
+            "`action` is the name of one of the case's `actions`; the body holds its arguments, as the action "
+            "describes them. Answers with the case as it is afterwards."
+        ),
+        tags=schema.TAGS,
+        request=OpenApiTypes.OBJECT,
+        parameters=schema.CASE_WRITE_PARAMETERS,
+        responses={200: CaseOutput, **schema.error_responses(400, 404, 409, 412, 428)},
+        examples=_ACTION_EXAMPLES,
+    )
+    def post(self, request: Request, case_id: uuid.UUID, action: str) -> Response:
+        version = preconditions.expected_version(request)
+        offered = self._action(_scoped_case(self.actor, case_id), action)
+        arguments = _validated(ArgumentsInput.for_action(offered), request.data).validated_data
+        commands.case_act(
+            case_id=case_id, actor=self.actor, expected_version=version, action=offered.name, arguments=arguments
+        )
+        return _case_answer(request, self.actor, case_id)
+
+    def _action(self, case: Case, name: str) -> Action:
+        # Which arguments to read depends on the step; whether it may be taken now is for the command.
+        offered = action_named(case, name)
+        if offered is None:
+            raise UnknownAction(str(MSG_UNKNOWN_ACTION % {"action": quoted(name)}))
+        return offered
+
+
+class CaseNoteApi(StaffApi):
+    @extend_schema(
+        operation_id="staff_case_note_add",
+        summary="Add an internal note",
+        tags=schema.TAGS,
+        request=NoteInput,
+        parameters=schema.CASE_WRITE_PARAMETERS,
+        responses={200: CaseOutput, **schema.error_responses(400, 404, 412, 428)},
+    )
+    def post(self, request: Request, case_id: uuid.UUID) -> Response:
+        version = preconditions.expected_version(request)
+        data = _validated(NoteInput, request.data).validated_data
+        commands.case_note_add(case_id=case_id, actor=self.actor, expected_version=version, note=data["note"])
+        return _case_answer(request, self.actor, case_id)
+
+
+class CaseLinkApi(StaffApi):
+    @extend_schema(
+        operation_id="staff_case_link",
+        summary="Link the case to another",
+        description="Both cases record the link (a duplicate's original records that it has one).",
+        tags=schema.TAGS,
+        request=LinkInput,
+        parameters=schema.CASE_WRITE_PARAMETERS,
+        responses={200: CaseOutput, **schema.error_responses(400, 404, 412, 428)},
+    )
+    def post(self, request: Request, case_id: uuid.UUID) -> Response:
+        version = preconditions.expected_version(request)
+        data = _validated(LinkInput, request.data).validated_data
+        commands.case_link(case_id=case_id, actor=self.actor, expected_version=version, **data)
+        return _case_answer(request, self.actor, case_id)
+
+
+class CaseAssignmentApi(StaffApi):
+    @extend_schema(
+        operation_id="staff_case_assign",
+        summary="Assign the case, or give it back to the queue",
+        tags=schema.TAGS,
+        request=AssignmentInput,
+        parameters=schema.CASE_WRITE_PARAMETERS,
+        responses={200: CaseOutput, **schema.error_responses(400, 404, 409, 412, 428)},
+    )
+    def post(self, request: Request, case_id: uuid.UUID) -> Response:
+        version = preconditions.expected_version(request)
+        data = _validated(AssignmentInput, request.data).validated_data
+        commands.case_assign(case_id=case_id, actor=self.actor, expected_version=version, assignee_id=data["assignee"])
+        return _case_answer(request, self.actor, case_id)
+
+
+class CaseClaimApi(StaffApi):
+    @extend_schema(
+        operation_id="staff_case_claim",
+        summary="Take an unassigned case for yourself",
+        description="403 when someone else has it, or when you may not handle it (an appeal against your decision).",
+        tags=schema.TAGS,
+        request=NoInput,
+        parameters=schema.CASE_WRITE_PARAMETERS,
+        responses={200: CaseOutput, **schema.error_responses(400, 404, 409, 412, 428)},
+    )
+    def post(self, request: Request, case_id: uuid.UUID) -> Response:
+        version = preconditions.expected_version(request)
+        _validated(NoInput, request.data)
+        commands.case_claim(case_id=case_id, actor=self.actor, expected_version=version)
+        return _case_answer(request, self.actor, case_id)
+
+
+class NextCaseApi(StaffApi):
+    @extend_schema(
+        operation_id="staff_next_case",
+        summary="Take the most urgent unclaimed case",
+        description=(
+            "Assigns to you the open, unassigned case of your organisation that is due first and that you may "
+            "handle, and answers with it. 204 when there is none."
+        ),
+        tags=schema.TAGS,
+        request=NoInput,
+        parameters=[*schema.READ_PARAMETERS, schema.ETAG],
+        responses={
+            200: CaseOutput,
+            204: OpenApiResponse(description="No case is waiting."),
+            **schema.error_responses(400),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        _validated(NoInput, request.data)
+        case = commands.case_take_next(actor=self.actor)
+        if case is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return _case_answer(request, self.actor, case.id)
+
+
+class AccountMeasuresApi(StaffApi):
+    @extend_schema(
+        operation_id="staff_account_measures",
+        summary="Measures taken against an account",
+        description=(
+            "Every enforcement measure your organisation took against the account, newest first, whatever its "
+            "state. The account goes in the query, since identifiers may hold any character."
+        ),
+        tags=schema.TAGS,
+        parameters=[MeasuresQuery, *schema.READ_PARAMETERS],
+        responses={200: MeasureListOutput, **schema.error_responses(400)},
+    )
+    def get(self, request: Request) -> Response:
+        account = _validated(MeasuresQuery, request.query_params).validated_data["account"]
+        measures = account_measures(actor=self.actor, account=account)
+        output = MeasureListOutput({"account": account, "results": measures}, context={"request": request})
+        return Response(output.data)
