@@ -83,6 +83,16 @@ RULES.update(
         "web:staff_case_claim": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_case_assign": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_case_unassign": Rule(STAFF, ("POST",), on_case=True),
+        "api:staff:cases": Rule(STAFF, ("GET",), on_case=False),
+        "api:staff:case": Rule(STAFF, ("GET",), on_case=True),
+        "api:staff:case-events": Rule(STAFF, ("GET",), on_case=True),
+        "api:staff:case-transition": Rule(STAFF, ("POST",), on_case=True),
+        "api:staff:case-notes": Rule(STAFF, ("POST",), on_case=True),
+        "api:staff:case-links": Rule(STAFF, ("POST",), on_case=True),
+        "api:staff:case-assignment": Rule(STAFF, ("POST",), on_case=True),
+        "api:staff:case-claim": Rule(STAFF, ("POST",), on_case=True),
+        "api:staff:next-case": Rule(STAFF, ("POST",), on_case=False),
+        "api:staff:measures": Rule(STAFF, ("GET",), on_case=False),
     }
 )
 

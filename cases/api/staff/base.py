@@ -25,6 +25,8 @@ from rest_framework.views import APIView
 
 from accounts.actors import Actor
 from cases.api.staff.preconditions import staff_exception_handler
+from cases.errors import CaseNotFound
+from cases.models import Case
 
 MSG_STAFF_ONLY = _("Only active staff of a service provider may use this API.")
 MSG_TOO_DEEP = _("JSON parse error - the body is nested too deeply.")
@@ -71,6 +73,13 @@ class StaffApi(APIView):
         # encoded as UTF-8 and would turn a 400 into a 500.
         response.data = _encodable(response.data)
         return response
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # Another organisation's case does not exist for the caller: say so before anything
+        # else is checked (a missing If-Match included), so no answer tells it apart.
+        if "case_id" in kwargs and not Case.objects.for_actor(self.actor).filter(pk=kwargs["case_id"]).exists():
+            raise CaseNotFound()
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
