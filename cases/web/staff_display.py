@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -14,12 +15,13 @@ from django.utils.translation import gettext as _
 
 from cases.display import Fact, Item, case_url, fact, staff_time
 from cases.events import CaseEvent
-from cases.kinds import choice_text, kind_label
+from cases.kinds import choice_text, declarations, kind_label
 from cases.measures import Measure, MeasureState, measure_reference, measure_state, recorded_measures
 from cases.models import Case, Priority
-from cases.staff_queries import CaseHistory
+from cases.staff_queries import CaseHistory, QueueCounts, QueueFilters
 
 if TYPE_CHECKING:
+    from cases.account_queries import AccountMeasure
     from cases.models import Evidence
     from cases.web.staff_history import LabelFindingView
 
@@ -36,6 +38,8 @@ def kind_text(kind: str) -> str:
 @dataclass(frozen=True)
 class QueueRow:
     case: Case
+    # Still being handled: it can be ticked and assigned from the queue.
+    assignable: bool
     url: str
     kind: str
     state: str
@@ -51,6 +55,7 @@ def queue_rows(cases: list[Case], *, now: dt.datetime) -> list[QueueRow]:
     return [
         QueueRow(
             case=case,
+            assignable=case.state in case.declaration.open_states,
             url=case_url(case.id),
             kind=kind_text(case.kind),
             state=case.state_label,
@@ -63,6 +68,37 @@ def queue_rows(cases: list[Case], *, now: dt.datetime) -> list[QueueRow]:
         )
         for case in cases
     ]
+
+
+@dataclass(frozen=True)
+class QueueTab:
+    """A link to one queue, with how many open cases wait in it."""
+
+    label: str
+    count: int
+    query: str
+    current: bool
+
+
+def queue_tabs(counts: QueueCounts, filters: QueueFilters | None) -> list[QueueTab]:
+    """The queues staff switch between: theirs, nobody's, all, and one per kind of case."""
+    queues = [
+        (_("Assigned to me"), counts.mine, {"mine": "on"}, QueueFilters(assigned_to_me=True)),
+        (_("Unassigned"), counts.unassigned, {"unassigned": "on"}, QueueFilters(unassigned=True)),
+        (_("All cases"), counts.total, {}, QueueFilters()),
+    ]
+    queues += [
+        (str(d.label), counts.by_kind.get(d.kind, 0), {"kind": d.kind}, QueueFilters(kind=d.kind))
+        for d in declarations()
+    ]
+    return [
+        QueueTab(label=str(label), count=count, query=urlencode(query), current=filters == shown)
+        for label, count, query, shown in queues
+    ]
+
+
+def account_url(account: str) -> str:
+    return reverse("web:staff_account", kwargs={"account": account})
 
 
 # --- Case facts -------------------------------------------------------------------------------
@@ -144,6 +180,51 @@ def related_facts(case: Case, related: list[Case], links: list[Case] | None = No
         items = [Item(f"{other.reference} – {other.state_label}", href=case_url(other.id)) for other in related]
         facts.append(Fact(_("Appeals against this case"), items))
     return facts
+
+
+# --- Measures against one account -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountMeasureRow:
+    measure: str
+    reference: str
+    taken: str
+    taken_iso: str
+    until: str
+    until_iso: str
+    state: str
+    reversed: bool
+    appeal_reference: str
+    appeal_url: str
+    case: Case
+    case_url: str
+    case_kind: str
+
+
+def account_measure_rows(found: list[AccountMeasure], *, now: dt.datetime) -> list[AccountMeasureRow]:
+    rows = []
+    for item in found:
+        measure = item.measure
+        state = measure_state(measure.ends_at, measure.reversed_at, now=now)
+        rows.append(
+            AccountMeasureRow(
+                measure=choice_text(Measure, measure.measure),
+                reference=measure.reference,
+                taken=staff_time(measure.taken_at),
+                taken_iso=measure.taken_at.isoformat(),
+                until=staff_time(measure.ends_at),
+                until_iso=measure.ends_at.isoformat() if measure.ends_at else "",
+                state=choice_text(MeasureState, state),
+                reversed=state == MeasureState.REVERSED,
+                appeal_reference=measure.reversed_by,
+                appeal_url=case_url(item.reversing_appeal.id) if item.reversing_appeal else "",
+                case=item.case,
+                case_url=case_url(item.case.id),
+                case_kind=kind_text(item.case.kind),
+            )
+        )
+    return rows
 
 
 # --- Evidence -------------------------------------------------------------------------------
