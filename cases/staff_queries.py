@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
+from accounts.models import PROVIDER_ROLES
 from cases.actions import Action, available_actions
 from cases.eventstore import ChainBreak, Event, stream_events, verify_chain
-from cases.kinds import appeal_kinds, kind_of_event
+from cases.kinds import appeal_kinds, declarations, kind_of_event
 from cases.links import case_links
 from cases.models import Case, DataSubject, EnforcementMeasure, Evidence
 from cases.selectors import as_kind
@@ -116,6 +117,56 @@ def queue_cases(*, actor: Actor, filters: QueueFilters) -> QuerySet[Case]:
     if filters.unassigned:
         cases = cases.filter(assignee__isnull=True)
     return cases
+
+
+def open_cases(actor: Actor) -> QuerySet[Case]:
+    """The organisation's cases still being handled, whatever their kind."""
+    open_states = Q()
+    for declaration in declarations():
+        open_states |= Q(kind=declaration.kind, state__in=declaration.open_states)
+    return Case.objects.for_actor(actor).filter(open_states)
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """How many open cases wait in each queue: the actor's, nobody's, all, and each kind's."""
+
+    mine: int = 0
+    unassigned: int = 0
+    total: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def queue_counts(*, actor: Actor) -> QueueCounts:
+    """Open cases per queue, counted in one query grouped by kind: a count per queue would
+    read the same rows once for each."""
+    rows = (
+        open_cases(actor)
+        .order_by()
+        .values("kind")
+        .annotate(
+            total=Count("id"),
+            mine=Count("id", filter=Q(assignee_id=actor.user_id)),
+            unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        )
+    )
+    by_kind: dict[str, int] = {}
+    mine = unassigned = 0
+    for row in rows:
+        by_kind[row["kind"]] = row["total"]
+        mine += row["mine"]
+        unassigned += row["unassigned"]
+    return QueueCounts(mine=mine, unassigned=unassigned, total=sum(by_kind.values()), by_kind=by_kind)
+
+
+def assignable_staff(*, actor: Actor) -> list[User]:
+    """The organisation's active members of staff, whom its cases may be assigned to."""
+    if not actor.is_provider_staff or actor.organisation_id is None:
+        return []
+    users = get_user_model().objects.filter(
+        organisation_id=actor.organisation_id, role__in=PROVIDER_ROLES, is_active=True
+    )
+    return list(users.order_by("username"))  # type: ignore[arg-type]
 
 
 def queue_page(*, actor: Actor, filters: QueueFilters, cursor: str = "", size: int = QUEUE_PAGE_SIZE) -> QueuePage:

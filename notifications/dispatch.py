@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from typing import Any
+from urllib.parse import urlencode
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -21,6 +23,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 
 from notifications.models import Channel, OutboxMessage
 from notifications.outbox import outbox_ready
@@ -58,9 +61,14 @@ def _deliver_email(message: OutboxMessage) -> None:
     case = Case.objects.get(pk=message.payload["case_id"])
     language = subject.language or settings.LANGUAGE_CODE
     with translation.override(language):
-        context = {"case": case, "event_type": message.payload["event_type"], "base_url": settings.PUBLIC_BASE_URL}
-        body = render_to_string("notifications/email/case_update.txt", context)
-        title = render_to_string("notifications/email/case_update_subject.txt", context).strip()
+        if "measure_number" in message.payload:
+            context = _measure_notice(message, case)
+            template = "notifications/email/measure_notice"
+        else:
+            context = {"case": case, "event_type": message.payload["event_type"], "base_url": settings.PUBLIC_BASE_URL}
+            template = "notifications/email/case_update"
+        body = render_to_string(f"{template}.txt", context)
+        title = render_to_string(f"{template}_subject.txt", context).strip()
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
     EmailMessage(
         subject=title,
@@ -68,6 +76,35 @@ def _deliver_email(message: OutboxMessage) -> None:
         to=[subject.email],
         headers={"Message-ID": f"<outbox-{message.pk}@{domain}>"},
     ).send()
+
+
+def _measure_notice(message: OutboxMessage, case: Any) -> dict[str, Any]:
+    """What the account holder is told of a measure against their account: the measure, how
+    long it lasts, the reason given, its reference and how to appeal it.
+
+    Read from the event that took the measure (the one that queued this message), through the
+    event store: the reason is the decision's own summary, and a later decision on the same
+    case does not change what this one said."""
+    from cases.eventstore import Event
+    from cases.measures import TIMED_MEASURES, Measure, measure_reference, recorded_measures
+    from cases.sla import CHINA_TIME
+
+    number = message.payload["measure_number"]
+    decision = Event.objects.get(position=message.event_position, stream_id=message.stream_id)
+    item = recorded_measures(decision.data)[number - 1]
+    ends_at = parse_datetime(item["ends_at"]) if item["ends_at"] else None
+    reference = measure_reference(case.reference, number)
+    measure = item["measure"]
+    return {
+        "measure": Measure(measure).label if measure in Measure.values else measure,
+        "account": item["account"],
+        "ends_at": ends_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") if ends_at else "",
+        "days": round((ends_at - decision.occurred_at) / dt.timedelta(days=1)) if ends_at else None,
+        "until_lifted": ends_at is None and measure in TIMED_MEASURES,
+        "reason": str(decision.data.get("summary") or "").strip(),
+        "reference": reference,
+        "appeal_url": f"{settings.PUBLIC_BASE_URL}/appeals/new/?{urlencode({'measure_reference': reference})}",
+    }
 
 
 DELIVERERS = {Channel.LIVE: _deliver_live, Channel.EMAIL: _deliver_email}

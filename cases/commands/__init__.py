@@ -31,6 +31,7 @@ from cases.commands.complaints import (
 from cases.commands.staff import (
     case_act,
     case_assign,
+    case_assign_many,
     case_claim,
     case_link,
     case_note_add,
@@ -51,6 +52,7 @@ __all__ = [
     "appeal_uphold",
     "case_act",
     "case_assign",
+    "case_assign_many",
     "case_claim",
     "case_link",
     "case_note_add",

@@ -1,26 +1,35 @@
 """Commands staff take on a case of any kind: a workflow step by name, internal notes, links
-between cases, claiming and assigning, and handing out the next case."""
+between cases, claiming and assigning (one case or several), and handing out the next case."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
 from cases.actions import action_named, argument_values
 from cases.commands.common import command, load_for_update
-from cases.errors import CaseNotFound, CommandInvalid, TransitionForbidden, TransitionNotAllowed
+from cases.errors import (
+    CaseNotFound,
+    CommandInvalid,
+    ConcurrencyConflict,
+    DomainError,
+    TransitionForbidden,
+    TransitionNotAllowed,
+)
 from cases.events import CaseEvent
-from cases.kinds import as_kind, declaration_of, declarations
+from cases.kinds import as_kind, declaration_of
 from cases.links import INVERSE, LinkType, case_links
 from cases.models import Case
 from cases.references import normalise_reference
-from cases.workflows.base import perform
+from cases.staff_queries import open_cases
+from cases.workflows.base import MSG_ASSIGNEE_NOT_STAFF, is_assignable, perform
 from cases.workflows.validation import MSG_REQUIRED, choice, required_text
 
 MAX_NOTE = 5000
@@ -168,27 +177,83 @@ def case_unassign(*, case_id: uuid.UUID, actor: Actor, expected_version: int) ->
     return _assign(case, actor=actor, assignee_id=None)
 
 
-def unclaimed_open_cases(actor: Actor) -> Any:
+def unclaimed_open_cases(actor: Actor) -> QuerySet[Case]:
     """The organisation's cases still being handled that nobody has taken."""
-    open_states = Q()
-    for declaration in declarations():
-        open_states |= Q(kind=declaration.kind, state__in=declaration.open_states)
-    return Case.objects.for_actor(actor).filter(open_states, assignee_id__isnull=True)
+    return open_cases(actor).filter(assignee_id__isnull=True)
+
+
+# How many candidates "next case" reads at a time before locking one of them.
+NEXT_CASE_BATCH = 50
 
 
 @command
 def case_take_next(*, actor: Actor) -> Case | None:
-    """Assign the most urgent unclaimed open case of the organisation to `actor`, or None.
+    """Assign the most urgent unclaimed open case the actor may handle to them, or None.
 
-    Candidates are locked as they are read, skipping rows another agent's request holds, so
-    two agents asking at once never get the same case (SQLite serialises writers instead)."""
+    Candidates are read without locks and sifted by their kind's handler rule; then only the
+    first that passes and that no other request holds is locked (SKIP LOCKED). Locking every
+    candidate read would make agents who ask at the same moment skip cases nobody is taking,
+    and tell them that none is waiting. The locking query repeats the "open and unassigned"
+    conditions, which PostgreSQL checks again on the row it locks, so a case taken since it
+    was read is passed over. SQLite serialises writers instead."""
     if not actor.is_provider_staff:
         raise TransitionForbidden(MSG_STAFF_ONLY)
-    candidates = unclaimed_open_cases(actor).order_by(F("due_at").asc(nulls_last=True), "created_at", "id")
-    if connection.features.has_select_for_update_skip_locked:
-        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-    for case in candidates[:50]:
-        case = as_kind(case)
-        if case.declaration.may_handle(case, actor):
-            return _assign(case, actor=actor, assignee_id=actor.user_id)
-    return None
+    unclaimed = unclaimed_open_cases(actor).order_by(F("due_at").asc(nulls_last=True), "created_at", "id")
+    passed_over: list[uuid.UUID] = []
+    while True:
+        batch = [as_kind(case) for case in unclaimed.exclude(pk__in=passed_over)[:NEXT_CASE_BATCH]]
+        eligible = [case.pk for case in batch if case.declaration.may_handle(case, actor)]
+        passed_over += [case.pk for case in batch]
+        if eligible:
+            lockable = unclaimed.filter(pk__in=eligible)
+            if connection.features.has_select_for_update_skip_locked:
+                lockable = lockable.select_for_update(skip_locked=True, of=("self",))
+            locked = lockable.first()
+            # The rule is asked again of the row as locked, in case it changed since the read.
+            if locked is not None and as_kind(locked).declaration.may_handle(locked, actor):
+                return _assign(locked, actor=actor, assignee_id=actor.user_id)
+        if len(batch) < NEXT_CASE_BATCH:
+            return None
+
+
+@dataclass(frozen=True)
+class AssignmentOutcome:
+    """What became of each case of a bulk assignment, by reference."""
+
+    assigned: list[str] = field(default_factory=list)
+    # Changed since the version the caller saw: left as they are.
+    changed: list[str] = field(default_factory=list)
+    # No longer being handled, so no longer assignable.
+    finished: list[str] = field(default_factory=list)
+    # Refused for another reason: (reference, why).
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def case_assign_many(*, actor: Actor, assignee_id: int, versions: Mapping[uuid.UUID, int]) -> AssignmentOutcome:
+    """Assign several cases to one member of staff, each at the version the caller saw.
+
+    Each case is assigned by `case_assign` in its own transaction, never one spanning them
+    all: a case that changed meanwhile is left alone and reported, and undoes nothing for
+    the others, while no case is ever half assigned."""
+    if not actor.is_provider_staff or actor.organisation_id is None:
+        raise TransitionForbidden(MSG_STAFF_ONLY)
+    if not is_assignable(organisation_id=actor.organisation_id, user_id=assignee_id):
+        raise CommandInvalid.single("assignee", MSG_ASSIGNEE_NOT_STAFF)
+    references = dict(Case.objects.for_actor(actor).filter(pk__in=list(versions)).values_list("id", "reference"))
+    outcome = AssignmentOutcome()
+    for case_id, version in versions.items():
+        reference = references.get(case_id)
+        if reference is None:
+            outcome.refused.append((str(case_id), str(CaseNotFound())))
+            continue
+        try:
+            case_assign(case_id=case_id, actor=actor, expected_version=version, assignee_id=assignee_id)
+        except ConcurrencyConflict:
+            outcome.changed.append(reference)
+        except TransitionNotAllowed:
+            outcome.finished.append(reference)
+        except DomainError as exc:
+            outcome.refused.append((reference, str(exc)))
+        else:
+            outcome.assigned.append(reference)
+    return outcome

@@ -6,21 +6,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from cases.display import Fact, Item, case_url, fact, staff_time
 from cases.events import CaseEvent
-from cases.kinds import choice_text, kind_label
+from cases.kinds import choice_text, declarations, kind_label
 from cases.links import LinkType, case_links
 from cases.measures import Measure, MeasureState, measure_reference, measure_state, recorded_measures
 from cases.models import Case, Priority
-from cases.staff_queries import CaseHistory
+from cases.staff_queries import CaseHistory, QueueCounts, QueueFilters
 
 if TYPE_CHECKING:
+    from cases.account_queries import AccountMeasure
     from cases.models import Evidence
     from cases.web.staff_history import LabelFindingView
 
@@ -37,6 +39,8 @@ def kind_text(kind: str) -> str:
 @dataclass(frozen=True)
 class QueueRow:
     case: Case
+    # Still being handled: it can be ticked and assigned from the queue.
+    assignable: bool
     url: str
     kind: str
     state: str
@@ -52,6 +56,7 @@ def queue_rows(cases: list[Case], *, now: dt.datetime) -> list[QueueRow]:
     return [
         QueueRow(
             case=case,
+            assignable=case.state in case.declaration.open_states,
             url=case_url(case.id),
             kind=kind_text(case.kind),
             state=case.state_label,
@@ -64,6 +69,37 @@ def queue_rows(cases: list[Case], *, now: dt.datetime) -> list[QueueRow]:
         )
         for case in cases
     ]
+
+
+@dataclass(frozen=True)
+class QueueTab:
+    """A link to one queue, with how many open cases wait in it."""
+
+    label: str
+    count: int
+    query: str
+    current: bool
+
+
+def queue_tabs(counts: QueueCounts, filters: QueueFilters | None) -> list[QueueTab]:
+    """The queues staff switch between: theirs, nobody's, all, and one per kind of case."""
+    queues = [
+        (_("Assigned to me"), counts.mine, {"mine": "on"}, QueueFilters(assigned_to_me=True)),
+        (_("Unassigned"), counts.unassigned, {"unassigned": "on"}, QueueFilters(unassigned=True)),
+        (_("All cases"), counts.total, {}, QueueFilters()),
+    ]
+    queues += [
+        (str(d.label), counts.by_kind.get(d.kind, 0), {"kind": d.kind}, QueueFilters(kind=d.kind))
+        for d in declarations()
+    ]
+    return [
+        QueueTab(label=str(label), count=count, query=urlencode(query), current=filters == shown)
+        for label, count, query, shown in queues
+    ]
+
+
+def account_url(account: str) -> str:
+    return reverse("web:staff_account", kwargs={"account": account})
 
 
 # --- Case facts -------------------------------------------------------------------------------
@@ -125,18 +161,8 @@ def measure_facts(case: Case, *, now: dt.datetime) -> Fact | None:
         if ends_at:
             text += " · " + _("until %(moment)s") % {"moment": staff_time(ends_at)}
         text += " – " + choice_text(MeasureState, measure_state(ends_at, reversed_at, now=now))
-        items.append(Item(text, href=_account_url(item["account"])))
+        items.append(Item(text, href=account_url(item["account"]) if item["account"] else ""))
     return Fact(_("Measures"), items) if items else None
-
-
-def _account_url(account: str) -> str:
-    """The page of every measure against `account`; no link where that page is not served."""
-    if not account:
-        return ""
-    try:
-        return reverse("web:staff_account", kwargs={"account": account})
-    except NoReverseMatch:
-        return ""
 
 
 def related_facts(case: Case, related: list[Case]) -> list[Fact]:
@@ -164,6 +190,51 @@ def link_facts(case: Case) -> list[Fact]:
         item = Item(str(link["reference"]), href=case_url(link["case_id"]), style="code")
         linked.setdefault(str(link["link"]), []).append(item)
     return [Fact(choice_text(LinkType, kind), linked[kind]) for kind in LinkType.values if kind in linked]
+
+
+# --- Measures against one account -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountMeasureRow:
+    measure: str
+    reference: str
+    taken: str
+    taken_iso: str
+    until: str
+    until_iso: str
+    state: str
+    reversed: bool
+    appeal_reference: str
+    appeal_url: str
+    case: Case
+    case_url: str
+    case_kind: str
+
+
+def account_measure_rows(found: list[AccountMeasure], *, now: dt.datetime) -> list[AccountMeasureRow]:
+    rows = []
+    for item in found:
+        measure = item.measure
+        state = measure_state(measure.ends_at, measure.reversed_at, now=now)
+        rows.append(
+            AccountMeasureRow(
+                measure=choice_text(Measure, measure.measure),
+                reference=measure.reference,
+                taken=staff_time(measure.taken_at),
+                taken_iso=measure.taken_at.isoformat(),
+                until=staff_time(measure.ends_at),
+                until_iso=measure.ends_at.isoformat() if measure.ends_at else "",
+                state=choice_text(MeasureState, state),
+                reversed=state == MeasureState.REVERSED,
+                appeal_reference=measure.reversed_by,
+                appeal_url=case_url(item.reversing_appeal.id) if item.reversing_appeal else "",
+                case=item.case,
+                case_url=case_url(item.case.id),
+                case_kind=kind_text(item.case.kind),
+            )
+        )
+    return rows
 
 
 # --- Evidence -------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Public pages and the staff workspace, at the root of the site."""
 
+import re
+
 from django.urls import path, register_converter
 
-from cases.web.views import filing, pages, staff, staff_actions, tracking
+from cases.web.views import filing, pages, staff, staff_accounts, staff_actions, staff_queue, tracking
 
 
 class ReferenceConverter:
@@ -17,7 +19,30 @@ class ReferenceConverter:
         return value
 
 
+class AccountConverter:
+    """An account identifier: free text of any script, which may hold "/" or be ".." itself.
+
+    `to_url` escapes what one path segment cannot carry as it is: "%" (the escape itself),
+    "/", and the dots of a segment of dots alone, which browsers would resolve away.
+    `reverse()` then percent-encodes the result like any other value (spaces, CJK, and
+    these escapes again), the server decodes that once, and `to_python` undoes the escapes."""
+
+    regex = "[^/]+"
+    _escaped = re.compile("%(25|2F|2E)", re.IGNORECASE)
+    _unescaped = {"25": "%", "2F": "/", "2E": "."}
+
+    def to_python(self, value: str) -> str:
+        return self._escaped.sub(lambda found: self._unescaped[found.group(1).upper()], value)
+
+    def to_url(self, value: str) -> str:
+        escaped = value.replace("%", "%25").replace("/", "%2F")
+        if not escaped.strip("."):
+            escaped = escaped.replace(".", "%2E")
+        return escaped
+
+
 register_converter(ReferenceConverter, "reference")
+register_converter(AccountConverter, "account")
 
 app_name = "web"
 urlpatterns = [
@@ -33,7 +58,11 @@ urlpatterns = [
     # The staff workspace (signed-in provider staff only).
     path("staff/login/", staff.staff_login, name="staff_login"),
     path("staff/logout/", staff.staff_logout, name="staff_logout"),
-    path("staff/", staff.staff_queue, name="staff_queue"),
+    path("staff/", staff_queue.staff_queue, name="staff_queue"),
+    path("staff/next/", staff_queue.take_next, name="staff_take_next"),
+    path("staff/assign/", staff_queue.assign_selected, name="staff_assign"),
+    path("staff/accounts/", staff_accounts.account_search, name="staff_account_search"),
+    path("staff/accounts/<account:account>/", staff_accounts.account_page, name="staff_account"),
     path("staff/cases/<uuid:case_id>/", staff.staff_case_page, name="staff_case"),
     path("staff/cases/<uuid:case_id>/actions/<slug:action>/", staff_actions.staff_case_act, name="staff_case_act"),
     path("staff/cases/<uuid:case_id>/notes/", staff_actions.staff_case_note, name="staff_case_note"),

@@ -100,16 +100,18 @@ def case_transition(
 MSG_ASSIGNEE_NOT_STAFF = _("The assignee must be an active member of staff of this organisation.")
 
 
-def assignment_check(case: Case, assignee_id: int | None) -> dict[str, Any]:
-    """The data of an assignment, once the assignee is known to be staff of the case's organisation."""
+def is_assignable(*, organisation_id: int, user_id: int) -> bool:
+    """Whether cases of the organisation may be given to this user: active staff of it."""
     from accounts.models import PROVIDER_ROLES, User
 
-    if (
-        assignee_id is not None
-        and not User.objects.filter(
-            pk=assignee_id, organisation_id=case.organisation_id, role__in=PROVIDER_ROLES, is_active=True
-        ).exists()
-    ):
+    return User.objects.filter(
+        pk=user_id, organisation_id=organisation_id, role__in=PROVIDER_ROLES, is_active=True
+    ).exists()
+
+
+def assignment_check(case: Case, assignee_id: int | None) -> dict[str, Any]:
+    """The data of an assignment, once the assignee is known to be staff of the case's organisation."""
+    if assignee_id is not None and not is_assignable(organisation_id=case.organisation_id, user_id=assignee_id):
         raise CommandInvalid.single("assignee", MSG_ASSIGNEE_NOT_STAFF)
     return {"assignee_id": assignee_id}
 

@@ -48,7 +48,9 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
 def appeal_new(request: HttpRequest) -> HttpResponse:
     """Appeal an enforcement measure, by the reference printed on its notice."""
     if request.method != "POST":
-        return render(request, "public/measure_appeal_form.html", {"form": MeasureAppealForm()})
+        # The notice of a measure links here with its reference filled in.
+        initial = {"measure_reference": request.GET.get("measure_reference", "")[:40]}
+        return render(request, "public/measure_appeal_form.html", {"form": MeasureAppealForm(initial=initial)})
 
     limit_per_address(request, "submit")
     form = MeasureAppealForm(request.POST)

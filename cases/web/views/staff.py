@@ -1,4 +1,4 @@
-"""The staff workspace: the queue, a case page, and downloading an evidence file.
+"""The staff workspace: signing in, a case page, and downloading an evidence file.
 
 Each view checks who is asking, calls the selectors and lays out what they return; the case
 page's forms post to `cases.web.views.staff_actions`. Every case query goes through
@@ -11,20 +11,16 @@ import uuid
 from typing import Any
 
 from django.contrib.auth import views as auth_views
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
-from django.utils import timezone
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.actors import Actor
 from cases.models import Case
 from cases.selectors import evidence_for_download
-from cases.staff_queries import queue_page, staff_case
+from cases.staff_queries import staff_case
 from cases.web.staff_access import staff_member_required
 from cases.web.staff_case_page import case_controls, render_case_page
-from cases.web.staff_display import queue_rows
-from cases.web.staff_forms import QueueFilterForm
 from cases.web.views.responses import handles_rate_limits, limit_per_address
 
 _login_form = auth_views.LoginView.as_view(template_name="staff/login.html", next_page="web:staff_queue")
@@ -39,37 +35,6 @@ def staff_login(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse
 
 
 staff_logout = auth_views.LogoutView.as_view(next_page="web:staff_login")
-
-
-@never_cache
-@require_GET
-@staff_member_required
-def staff_queue(request: HttpRequest, actor: Actor) -> HttpResponse:
-    """The organisation's cases, due first, filtered and paged by keyset."""
-    form = QueueFilterForm(request.GET)
-    context = {"form": form, "rows": [], "filtered": False}
-    if not form.is_valid():
-        return render(request, "staff/queue.html", context, status=400)
-    filters = form.filters()
-    page = queue_page(actor=actor, filters=filters, cursor=request.GET.get("cursor", ""))
-    query = request.GET.copy()
-    query.pop("cursor", None)
-    context.update(
-        rows=queue_rows(page.cases, now=timezone.now()),
-        filtered=any((filters.kind, filters.state, filters.assigned_to_me)),
-        next_query=_with_cursor(query, page.next_cursor),
-        previous_query=_with_cursor(query, page.previous_cursor),
-        first_query=query.urlencode(),
-    )
-    return render(request, "staff/queue.html", context)
-
-
-def _with_cursor(query: QueryDict, cursor: str) -> str:
-    if not cursor:
-        return ""
-    query = query.copy()
-    query["cursor"] = cursor
-    return query.urlencode()
 
 
 @never_cache
