@@ -12,6 +12,7 @@ from django.db import transaction
 from accounts.actors import Actor
 from accounts.models import Organisation, Role, User
 from cases import commands
+from cases.measures import measure_reference
 
 DEMO_PROVIDER = "demo-provider"
 DEMO_LOGINS = [
@@ -127,3 +128,23 @@ class Command(BaseCommand):
             duplicate_of=resolved.reference,
         )
         commands.complaint_close(case_id=duplicate.id, actor=agent, expected_version=2)
+        commands.case_link(
+            case_id=duplicate.id,
+            actor=agent,
+            expected_version=3,
+            link="duplicate_of",
+            other_reference=resolved.reference,
+        )
+        commands.case_note_add(
+            case_id=waiting.id,
+            actor=agent,
+            expected_version=4,
+            note="已电话联系投诉人，等待书面答复。Called the complainant.",
+        )
+        # The warned account holder appeals; the agent who decided may not review it, so it
+        # waits for the supervisor (the four-eyes rule).
+        commands.appeal_file_against_measure(
+            measure_reference=measure_reference(resolved.reference, 2),
+            actor=public,
+            statement="视频开头已说明是演示，请复核。The video said it was a demonstration.",
+        )
