@@ -62,6 +62,19 @@ class StrictInput(serializers.Serializer):
 # --- The queue ------------------------------------------------------------------------------
 
 
+class NamedChoice(serializers.ChoiceField):
+    """One of a list of names, optional; a wrong one is quoted back shortened and printable."""
+
+    def __init__(self, choices: list[str], message: Any, **kwargs: Any) -> None:
+        super().__init__(choices=choices, required=False, default="", **kwargs)
+        self.message = message
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str) or data not in self.choice_strings_to_values:
+            raise serializers.ValidationError(str(self.message % {"value": quoted(data)}))
+        return data
+
+
 class QueueQuery(serializers.Serializer):
     kind = serializers.CharField(
         required=False, allow_blank=True, max_length=40, default="", help_text="Only cases of this kind."
@@ -89,6 +102,20 @@ class QueueQuery(serializers.Serializer):
         default="",
         help_text="From the `next` or `previous` link of a page; leave out for the first page.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The registered kinds and their states, read when a request (or the schema) asks, so
+        # that the schema lists exactly what the API accepts.
+        kinds = declarations()
+        self.fields["kind"] = NamedChoice(
+            ["", *(d.kind for d in kinds)], MSG_UNKNOWN_KIND, help_text="Only cases of this kind."
+        )
+        self.fields["state"] = NamedChoice(
+            ["", *sorted({state for d in kinds for state in d.states})],
+            MSG_UNKNOWN_STATE,
+            help_text="Only cases in this state (of the kind given, or of any kind).",
+        )
 
     def validate_kind(self, value: str) -> str:
         if value and value not in {d.kind for d in declarations()}:
@@ -129,13 +156,15 @@ class NoInput(StrictInput):
 
 class NoteInput(StrictInput):
     note = serializers.CharField(
-        max_length=MAX_NOTE, help_text="Kept in the history for staff; never shown to the public."
+        min_length=1, max_length=MAX_NOTE, help_text="Kept in the history for staff; never shown to the public."
     )
 
 
 class LinkInput(StrictInput):
     link = serializers.ChoiceField(choices=LinkType.choices)
-    other_reference = serializers.CharField(max_length=MAX_REFERENCE, help_text="A case of your organisation.")
+    other_reference = serializers.CharField(
+        min_length=1, max_length=MAX_REFERENCE, help_text="A case of your organisation."
+    )
 
 
 class AssignmentInput(StrictInput):
