@@ -73,6 +73,8 @@ def available_actions(case: Case, actor: Actor) -> list[Action]:
     """The transitions `actor` may take on `case` in its current state."""
     if not (actor.is_provider_staff and actor.works_for(case.organisation_id)):
         return []
+    if not case.declaration.may_handle(case, actor):
+        return []  # e.g. an appeal against their own decision: someone else must handle it
     offered = {action.name: action for action in staff_transitions(type(case))}
     available = []
     for transition in case.get_available_state_transitions():  # type: ignore[attr-defined]
