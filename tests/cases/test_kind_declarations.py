@@ -10,7 +10,6 @@ transition on the flow page, an SLA default, valid details, and replay identical
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
 from django.core.management import call_command
@@ -30,6 +29,7 @@ from cases.sla import Limit
 from cases.web.staff_history import unworded_fields
 from cases.workflows.base import workflow_steps
 from tests.conftest import make_staff
+from tests.kinds import FILERS, file_complaint
 
 pytestmark = pytest.mark.django_db
 
@@ -37,39 +37,6 @@ LANGUAGES = ("en", "zh-hans")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 KINDS = declarations()
-
-
-def _file_complaint(organisation: Organisation, agent: Actor) -> Case:
-    return commands.complaint_submit(
-        organisation=organisation,
-        actor=Actor.public(),
-        category="unlabelled_synthetic",
-        description="A synthetic video without a label.",
-        content_urls=["https://video.example.com/v/1"],
-        contact_email="person@example.com",
-        consent=True,
-    ).case
-
-
-def _file_appeal(organisation: Organisation, agent: Actor) -> Case:
-    complaint = _file_complaint(organisation, agent)
-    for version, action, arguments in (
-        (1, "accept", {}),
-        (2, "start_investigation", {}),
-        (3, "resolve", {"outcome": "no_violation", "summary": "No violation."}),
-    ):
-        commands.case_act(
-            case_id=complaint.id, actor=agent, expected_version=version, action=action, arguments=arguments
-        )
-    complainant = Actor.public(tracked_case_ids=frozenset({complaint.id}))
-    return commands.appeal_file_against_decision(
-        complaint_id=complaint.id, actor=complainant, statement="Please look again."
-    ).case
-
-
-# How the tests file an example case of each kind. A kind missing here fails
-# `test_every_kind_can_be_filed_by_the_tests`.
-FILERS: dict[str, Callable[[Organisation, Actor], Case]] = {"complaint": _file_complaint, "appeal": _file_appeal}
 
 
 def _arguments(action, other_reference: str) -> dict:
@@ -93,7 +60,7 @@ def _walk(declaration: KindDeclaration, organisation: Organisation, staff: list[
     """Take every offered transition from every reachable state, each path on a new case.
     Returns the (state, action) pairs taken and the states reached."""
     filer = FILERS[declaration.kind]
-    other = _file_complaint(organisation, staff[0])
+    other = file_complaint(organisation, staff[0])
     taken: set[tuple[str, str]] = set()
     reached: set[str] = set()
     frontier: list[list[str]] = [[]]
@@ -141,7 +108,7 @@ def test_kinds_are_registered_when_the_app_is_ready():
 
 @pytest.mark.parametrize("declaration", KINDS, ids=lambda d: d.kind)
 def test_every_kind_can_be_filed_by_the_tests(declaration):
-    assert declaration.kind in FILERS, f"add an example filing of {declaration.kind!r} to FILERS"
+    assert declaration.kind in FILERS, f"add an example filing of {declaration.kind!r} to tests/kinds.py"
 
 
 @pytest.mark.parametrize("declaration", KINDS, ids=lambda d: d.kind)

@@ -14,6 +14,7 @@ from accounts.models import Organisation, Role, User
 from cases import commands
 from cases.models import Case
 from tests.conftest import make_staff
+from tests.kinds import FILERS
 
 STAFF = "/api/v1/staff/"
 CASES = STAFF + "cases/"
@@ -43,12 +44,6 @@ def post(client: APIClient, path: str, data: dict | None = None, *, version: int
 
 def version_of(case_id) -> int:
     return Case.objects.values_list("version", flat=True).get(pk=case_id)
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings) -> None:
-    # Every test creates people; a deliberately slow hash would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -105,17 +100,12 @@ def appeal_against(complaint: Case) -> Case:
 
 
 @pytest.fixture
-def file_case(submit_complaint, agent) -> Callable[[str], Case]:
-    """File a new case of a kind, as its filer would. An appeal is against a decision `agent`
-    made, so that anyone else may review it. A new kind needs a line here."""
-
-    filers: dict[str, Callable[[], Case]] = {
-        "complaint": lambda: submit_complaint().case,
-        "appeal": lambda: appeal_against(decided_complaint(submit_complaint, agent)),
-    }
+def file_case(provider, agent) -> Callable[[str], Case]:
+    """File a new case of a kind, as its filer would (`tests/kinds.py`). An appeal is against
+    a decision `agent` made, so that anyone else may review it."""
 
     def file(kind: str) -> Case:
-        assert kind in filers, f"tests/api/staff/conftest.py cannot file a case of kind {kind!r} yet"
-        return filers[kind]()
+        assert kind in FILERS, f"tests/kinds.py cannot file a case of kind {kind!r} yet"
+        return FILERS[kind](provider, agent)
 
     return file

@@ -1,0 +1,46 @@
+"""How the tests file an example case of each registered kind, as its filer would.
+
+Tests parametrised over `cases.kinds.declarations()` use these; a kind without an entry fails
+`tests/cases/test_kind_declarations.py::test_every_kind_can_be_filed_by_the_tests`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from accounts.actors import Actor
+from accounts.models import Organisation
+from cases import commands
+from cases.models import Case
+
+
+def file_complaint(organisation: Organisation, decider: Actor) -> Case:
+    return commands.complaint_submit(
+        organisation=organisation,
+        actor=Actor.public(),
+        category="unlabelled_synthetic",
+        description="A synthetic video without a label.",
+        content_urls=["https://video.example.com/v/1"],
+        contact_email="person@example.com",
+        consent=True,
+    ).case
+
+
+def file_appeal(organisation: Organisation, decider: Actor) -> Case:
+    """An appeal against a decision `decider` made, so that anyone else may review it."""
+    complaint = file_complaint(organisation, decider)
+    for version, action, arguments in (
+        (1, "accept", {}),
+        (2, "start_investigation", {}),
+        (3, "resolve", {"outcome": "no_violation", "summary": "No violation."}),
+    ):
+        commands.case_act(
+            case_id=complaint.id, actor=decider, expected_version=version, action=action, arguments=arguments
+        )
+    complainant = Actor.public(tracked_case_ids=frozenset({complaint.id}))
+    return commands.appeal_file_against_decision(
+        complaint_id=complaint.id, actor=complainant, statement="Please look again."
+    ).case
+
+
+FILERS: dict[str, Callable[[Organisation, Actor], Case]] = {"complaint": file_complaint, "appeal": file_appeal}
