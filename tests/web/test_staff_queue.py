@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import translation
 from django.utils.html import escape
 
 from accounts.actors import Actor
 from cases import commands
 from cases.errors import CommandInvalid
 from cases.eventstore import Event
+from cases.kinds import declarations
 from cases.models import Case
 from cases.staff_queries import QueueFilters, queue_counts, queue_page
 from cases.web.staff_forms import MSG_ASSIGNEE_OUTSIDE, MSG_MINE_OR_UNASSIGNED, MSG_SELECT_CASES
@@ -75,12 +77,17 @@ def _tabs(html: str) -> dict[str, tuple[str, str, bool]]:
 def test_each_queue_is_a_link_with_its_count_of_open_cases(staff_client, queues):
     tabs = _tabs(page(staff_client.get(QUEUE, **ENGLISH)))
 
+    open_by_kind = {"complaint": 4, "appeal": 1}
+    with translation.override("en"):
+        per_kind = {
+            str(d.label): (f"/staff/?kind={d.kind}", f"{open_by_kind.get(d.kind, 0)} open", False)
+            for d in declarations()
+        }
     assert tabs == {
         "Assigned to me": ("/staff/?mine=on", "2 open", False),
         "Unassigned": ("/staff/?unassigned=on", "2 open", False),
         "All cases": ("/staff/", "5 open", True),
-        "Complaint or report": ("/staff/?kind=complaint", "4 open", False),
-        "Appeal": ("/staff/?kind=appeal", "1 open", False),
+        **per_kind,  # one queue per registered kind
     }
 
 
@@ -89,7 +96,7 @@ def test_the_counts_are_read_in_one_grouped_query(agent, queues, django_assert_n
         counts = queue_counts(actor=agent)
 
     assert (counts.mine, counts.unassigned, counts.total) == (2, 2, 5)
-    assert counts.by_kind == {"complaint": 4, "appeal": 1}
+    assert {kind: n for kind, n in counts.by_kind.items() if n} == {"complaint": 4, "appeal": 1}
 
 
 def test_counts_belong_to_whoever_asks(colleague, queues, other_provider):
