@@ -2,7 +2,8 @@
 
 Every 4xx body has "detail" (a sentence in the request's language) and "code" (for
 programs). Validation errors, whether a serializer or a command found them, add
-"errors": {field: [messages]}.
+"errors": {field: [messages]}. Messages may quote what was sent; the body is made encodable
+whatever that was (see cases.api.parsing).
 """
 
 from typing import Any
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from cases.api.parsing import encodable
 from cases.errors import CaseNotFound, CommandInvalid, ConcurrencyConflict, TransitionForbidden, TransitionNotAllowed
 from tracker.ratelimit import RateLimited
 
@@ -29,11 +31,12 @@ _CODE_BY_STATUS = {
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     response = _domain_error_response(exc)
+    if response is None:
+        response = drf_exception_handler(exc, context)
+        if response is not None and status.is_client_error(response.status_code):
+            response.data = _client_error_body(exc, response)
     if response is not None:
-        return response
-    response = drf_exception_handler(exc, context)
-    if response is not None and status.is_client_error(response.status_code):
-        response.data = _client_error_body(exc, response)
+        response.data = encodable(response.data)
     return response
 
 

@@ -88,7 +88,7 @@ def idempotency_key(request: Request) -> str | None:
     key = request.headers.get(KEY_HEADER)
     if key is None:
         return None
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):  # not `match`: its "$" would let a trailing newline through
         raise IdempotencyKeyInvalid()
     return key
 
@@ -159,7 +159,11 @@ def canonical_request(request: Request) -> bytes:
         name: [[upload.name, _file_digest(upload)] for upload in uploads] for name, uploads in request.FILES.lists()
     }
     form = {"method": request.method, "path": request.path, "fields": fields, "files": files}
-    return json.dumps(form, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    text = json.dumps(form, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    # JSON may carry lone surrogates ("\ud800"), which strict UTF-8 cannot encode. Such a request
+    # is refused later (or the field ignored), but it must still have a fingerprint; every other
+    # text encodes as before, so fingerprints already stored stay valid.
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _file_digest(upload: UploadedFile) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import RegexValidator, URLValidator
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -24,6 +24,7 @@ from cases.commands.complaints import (
     MAX_URLS,
     MSG_TOO_MANY_URLS,
     MSG_URL_INVALID,
+    web_address_validator,
 )
 from cases.evidence import MAX_EVIDENCE_FILES
 from cases.workflows.complaint import Category
@@ -37,8 +38,7 @@ MSG_APPEAL_TARGET_BOTH = _("Appeal either a measure or a complaint decision, not
 
 MAX_REFERENCE = 40  # room for how people type references: spaces, dashes, lower case
 MAX_TOKEN = 100
-
-_web_address = URLValidator(schemes=["http", "https"])
+MAX_VERSION = 2**31 - 1  # the most a case's version column holds
 
 
 def non_blank_text(*, max_length: int, **kwargs: Any) -> serializers.CharField:
@@ -74,7 +74,7 @@ def _address_problem(item: Any) -> str | None:
     if len(item) > MAX_URL_LENGTH:
         return str(MSG_URL_TOO_LONG % {"url": item[:100], "max": MAX_URL_LENGTH})
     try:
-        _web_address(item)
+        web_address_validator(item)
     except DjangoValidationError:
         return str(MSG_URL_INVALID % {"url": item[:100]})
     return None
@@ -166,7 +166,9 @@ class TrackInput(serializers.Serializer):
 class InformationInput(TrackInput):
     text = non_blank_text(max_length=MAX_TEXT)
     expected_version = serializers.IntegerField(
-        min_value=0, help_text="The case version the answer is to; from the last tracking look-up."
+        min_value=0,
+        max_value=MAX_VERSION,
+        help_text="The case version the answer is to; from the last tracking look-up.",
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +22,7 @@ from cases import commands
 from cases.api import schema
 from cases.api.filing import filing_organisation, public_actor, tracking_url
 from cases.api.idempotency import idempotency_key, idempotent
+from cases.api.parsing import ApiJSONParser
 from cases.api.serializers import (
     AppealInput,
     ComplaintInput,
@@ -48,7 +49,7 @@ class PublicApi(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [ApiJSONParser]
     address_rate_scopes: tuple[str, ...] = ()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -94,7 +95,7 @@ def _tracking(case: Case) -> Response:
 
 
 class ComplaintFileApi(PublicApi):
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [ApiJSONParser, MultiPartParser]
     address_rate_scopes = ("submit",)
 
     @extend_schema(
@@ -181,7 +182,7 @@ class TrackApi(PublicApi):
 
 
 class InformationAddApi(PublicApi):
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [ApiJSONParser, MultiPartParser]
     address_rate_scopes = ("track", "add_information")
 
     @extend_schema(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -45,7 +46,19 @@ MSG_URL_INVALID = _("“%(url)s” is not a valid web address (http or https).")
 MSG_TOO_MANY_URLS = _("At most %(max)s web addresses.")
 MSG_NOT_A_PROVIDER = _("Complaints can only be filed with a service provider.")
 
-_url_validator = URLValidator(schemes=["http", "https"])
+# URLValidator checks the scheme and the host, and past them takes anything but white space:
+# control characters (NUL among them) and lone surrogates too, which no event can store.
+_NOT_IN_AN_ADDRESS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+class WebAddressValidator(URLValidator):
+    def __call__(self, value: str) -> None:
+        if isinstance(value, str) and _NOT_IN_AN_ADDRESS.search(value):
+            raise ValidationError(self.message, code=self.code, params={"value": value})
+        super().__call__(value)
+
+
+web_address_validator = WebAddressValidator(schemes=["http", "https"])
 
 
 def _clean_urls(urls: Sequence[str]) -> list[str]:
@@ -56,7 +69,7 @@ def _clean_urls(urls: Sequence[str]) -> list[str]:
         try:
             if len(url) > MAX_URL_LENGTH:
                 raise ValidationError("too long")
-            _url_validator(url)
+            web_address_validator(url)
         except ValidationError as exc:
             raise CommandInvalid.single("content_urls", MSG_URL_INVALID % {"url": url[:100]}) from exc
     return list(dict.fromkeys(cleaned))

@@ -15,6 +15,7 @@ from accounts.actors import Actor
 from cases import commands
 from cases.eventstore import Event
 from cases.models import Case, DataSubject, Evidence, IdempotencyRecord
+from notifications.models import OutboxMessage
 
 COMPLAINTS = "/api/v1/public/complaints/"
 APPEALS = "/api/v1/public/appeals/"
@@ -67,6 +68,7 @@ def saved_counts() -> dict[str, int]:
         "data_subjects": DataSubject.objects.count(),
         "evidence": Evidence.objects.count(),
         "idempotency_records": IdempotencyRecord.objects.count(),
+        "outbox_messages": OutboxMessage.objects.count(),
     }
 
 

@@ -9,14 +9,11 @@ for anyone else), and `Case.objects.for_actor` then limits them to their organis
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -24,12 +21,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.actors import Actor
+from cases.api.parsing import ApiJSONParser
 from cases.api.staff.preconditions import staff_exception_handler
 from cases.errors import CaseNotFound
 from cases.models import Case
 
 MSG_STAFF_ONLY = _("Only active staff of a service provider may use this API.")
-MSG_TOO_DEEP = _("JSON parse error - the body is nested too deeply.")
 
 
 def may_use_staff_api(actor: Actor) -> bool:
@@ -48,31 +45,14 @@ class IsOrganisationStaff(BasePermission):
         return may_use_staff_api(Actor.for_user(user))  # type: ignore[arg-type]
 
 
-class StaffJSONParser(JSONParser):
-    """JSON nested deeply enough to exhaust the parser is an unreadable body, not a crash."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as exc:
-            raise ParseError(MSG_TOO_DEEP) from exc
-
-
 class StaffApi(APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsOrganisationStaff]
-    parser_classes = [StaffJSONParser]
+    parser_classes = [ApiJSONParser]
     renderer_classes = [JSONRenderer]
 
     def get_exception_handler(self) -> Any:
         return staff_exception_handler
-
-    def handle_exception(self, exc: Exception) -> Response:
-        response = super().handle_exception(exc)
-        # Error messages may quote what was sent; a lone surrogate quoted back could not be
-        # encoded as UTF-8 and would turn a 400 into a 500.
-        response.data = _encodable(response.data)
-        return response
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -92,13 +72,3 @@ class StaffApi(APIView):
     @property
     def actor(self) -> Actor:
         return Actor.for_user(self.request.user, request_id=getattr(self.request, "request_id", ""))  # type: ignore[arg-type]
-
-
-def _encodable(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8")
-    if isinstance(value, Mapping):
-        return {_encodable(key): _encodable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_encodable(item) for item in value]
-    return value
