@@ -1,8 +1,8 @@
 """Reads of the per-account index: every enforcement measure an organisation took against one
 account, with the case that took it and the appeal that reversed it.
 
-Measures are found by the caller's organisation and through `Case.objects.for_actor`, so
-staff never see what another organisation did to an account of the same name.
+Measures are read through `cases.scope`, so staff never see what another organisation did
+to an account of the same name.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from cases.kinds import as_kind
 from cases.measures import MAX_ACCOUNT
 from cases.models import Case, EnforcementMeasure
+from cases.scope import visible_cases, visible_measures
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
@@ -30,9 +31,10 @@ def account_measures(*, actor: Actor, account: str) -> list[AccountMeasure]:
     """The organisation's measures against `account` (matched exactly), latest first."""
     if not actor.is_provider_staff or actor.organisation_id is None or not account or len(account) > MAX_ACCOUNT:
         return []
-    visible = Case.objects.for_actor(actor)
+    visible = visible_cases(actor)
     rows = list(
-        EnforcementMeasure.objects.filter(organisation_id=actor.organisation_id, account=account, case__in=visible)
+        visible_measures(actor)
+        .filter(account=account)
         .select_related("case")
         .order_by("-taken_at", "case_id", "number")
     )

@@ -47,14 +47,10 @@ class Priority(models.IntegerChoices):
 
 class CaseQuerySet(models.QuerySet["Case"]):
     def for_actor(self, actor: Actor) -> CaseQuerySet:
-        """The one place that decides which cases an actor may see at all."""
-        if actor.is_system:
-            return self
-        if actor.is_public:
-            return self.filter(pk__in=actor.tracked_case_ids)
-        if actor.is_provider_staff and actor.organisation_id is not None:
-            return self.filter(organisation_id=actor.organisation_id)
-        return self.none()
+        """These cases, narrowed to what `actor` may see (the rule is in `cases.scope`)."""
+        from cases.scope import scoped_cases
+
+        return scoped_cases(self, actor)  # type: ignore[return-value]
 
 
 class KindManager(models.Manager["Case"]):

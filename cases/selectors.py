@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.models import Organisation
 from cases.events import CaseEvent
 from cases.eventstore import Event
@@ -18,6 +19,7 @@ from cases.evidence import open_evidence
 from cases.kinds import PublicEvent, appeal_kinds, as_kind, declaration_of
 from cases.models import Case, Evidence, TrackingCredential
 from cases.references import normalise_reference, token_hash, token_matches
+from cases.scope import visible_evidence
 
 # Compared against when the reference is unknown, so that a wrong reference and a wrong token
 # take the same time and look the same.
@@ -146,8 +148,11 @@ def open_question(case: Case) -> str | None:
 # --- Evidence, for staff --------------------------------------------------------------------
 
 
-def evidence_for_download(*, case: Case, evidence_id: uuid.UUID) -> tuple[Evidence, IO[bytes]] | None:
-    evidence = Evidence.objects.filter(case=case, pk=evidence_id).first()
+def evidence_for_download(
+    *, actor: Actor, case_id: uuid.UUID, evidence_id: uuid.UUID
+) -> tuple[Evidence, IO[bytes]] | None:
+    """An evidence file and its content, if the actor may see the case it belongs to."""
+    evidence = visible_evidence(actor, case_id).filter(pk=evidence_id).first()
     if evidence is None:
         return None
     return evidence, open_evidence(evidence.storage_path)

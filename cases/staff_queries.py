@@ -20,12 +20,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from accounts.models import PROVIDER_ROLES
 from cases.actions import Action, available_actions
-from cases.eventstore import ChainBreak, Event, stream_events, verify_chain
+from cases.eventstore import ChainBreak, Event, verify_chain
 from cases.kinds import appeal_kinds, declarations, kind_of_event
 from cases.links import case_links
 from cases.models import Case, DataSubject, EnforcementMeasure, Evidence
+from cases.scope import colleagues, visible_case_events, visible_contact, visible_evidence, visible_measures
 from cases.selectors import as_kind
 
 if TYPE_CHECKING:
@@ -161,12 +161,7 @@ def queue_counts(*, actor: Actor) -> QueueCounts:
 
 def assignable_staff(*, actor: Actor) -> list[User]:
     """The organisation's active members of staff, whom its cases may be assigned to."""
-    if not actor.is_provider_staff or actor.organisation_id is None:
-        return []
-    users = get_user_model().objects.filter(
-        organisation_id=actor.organisation_id, role__in=PROVIDER_ROLES, is_active=True
-    )
-    return list(users.order_by("username"))  # type: ignore[arg-type]
+    return list(colleagues(actor))
 
 
 def queue_page(*, actor: Actor, filters: QueueFilters, cursor: str = "", size: int = QUEUE_PAGE_SIZE) -> QueuePage:
@@ -279,15 +274,13 @@ def related_cases(*, actor: Actor, case: Case) -> list[Case]:
     return [as_kind(other) for other in found]
 
 
-def case_evidence(*, case: Case) -> list[Evidence]:
-    return list(Evidence.objects.filter(case=case).order_by("created_at"))
+def case_evidence(*, actor: Actor, case: Case) -> list[Evidence]:
+    return list(visible_evidence(actor, case.id))
 
 
 def case_contact(*, actor: Actor, case: Case) -> DataSubject | None:
     """The data subject's contact details, for staff of the case's organisation only."""
-    if case.subject_id is None or not actor.works_for(case.organisation_id):
-        return None
-    return DataSubject.objects.filter(pk=case.subject_id, organisation_id=case.organisation_id).first()
+    return visible_contact(actor, case)
 
 
 # --- The history, verified ------------------------------------------------------------------
@@ -317,12 +310,9 @@ class CaseHistory:
         return self.chain_break is None and not self.missing_tail
 
 
-def case_history(*, case: Case) -> CaseHistory:
-    """Every event of the case in order, each marked by what `verify_chain` made of it.
-
-    `case` must come from a scoped query (`staff_case`): the events are read by its id.
-    """
-    events = list(stream_events(case.id))
+def case_history(*, actor: Actor, case: Case) -> CaseHistory:
+    """Every event of the case in order, each marked by what `verify_chain` made of it."""
+    events = list(visible_case_events(actor, case.id))
     verified: set[int] = set()
     chain_break: ChainBreak | None = None
     for result in verify_chain(iter(events)):
@@ -390,17 +380,14 @@ def linked_cases(*, actor: Actor, case: Case) -> list[LinkedCase]:
     return [LinkedCase(link=link["link"], case=found[link["case_id"]]) for link in links if link["case_id"] in found]
 
 
-def case_measures(*, case: Case) -> list[EnforcementMeasure]:
-    """The measures the case took, by number. `case` must come from a scoped query."""
-    return list(EnforcementMeasure.objects.filter(case_id=case.id).order_by("number"))
+def case_measures(*, actor: Actor, case: Case) -> list[EnforcementMeasure]:
+    """The measures the case took, by number."""
+    return list(visible_measures(actor).filter(case_id=case.id).order_by("number"))
 
 
 def account_measures(*, actor: Actor, account: str) -> list[EnforcementMeasure]:
     """Every measure the actor's organisation took against one account, newest first."""
-    measures = EnforcementMeasure.objects.filter(account=account, case__in=Case.objects.for_actor(actor).values("pk"))
-    if actor.organisation_id is not None:
-        # Redundant with the scoping above, but it is what lets the per-account index be used.
-        measures = measures.filter(organisation_id=actor.organisation_id)
+    measures = visible_measures(actor).filter(account=account)
     return list(measures.select_related("case").order_by("-taken_at", "case_id", "number"))
 
 
@@ -419,6 +406,6 @@ def case_detail(*, actor: Actor, case: Case) -> CaseDetail:
         case=case,
         related=related_cases(actor=actor, case=case),
         links=linked_cases(actor=actor, case=case),
-        measures=case_measures(case=case),
+        measures=case_measures(actor=actor, case=case),
         actions=available_actions(case, actor),
     )

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.actors import Actor
-from accounts.selectors import active_staff
 from cases.actions import Action, available_actions
 from cases.models import Case
+from cases.scope import colleagues
 from cases.staff_queries import case_contact, case_evidence, case_history, related_cases
 from cases.web.staff_action_forms import (
     ActionForm,
@@ -48,8 +48,9 @@ def needs_staff(action: Action) -> bool:
     return any(argument.spec.widget == "staff" for argument in action.arguments)
 
 
-def staff_choices(case: Case) -> StaffChoices:
-    return list(active_staff(organisation_id=case.organisation_id).values_list("pk", "username"))
+def staff_choices(actor: Actor) -> StaffChoices:
+    """Whom the actor may give a case of their organisation to."""
+    return list(colleagues(actor).values_list("pk", "username"))
 
 
 @dataclass(frozen=True)
@@ -91,15 +92,16 @@ class _Forms:
     """Builds the page's forms: fresh at the case's version, except the one sent back with
     errors (shown as sent) and the one refused as stale (its typed text offered again)."""
 
-    def __init__(self, case: Case, bound: StaffForm | None, retyped: StaffForm | None) -> None:
+    def __init__(self, case: Case, actor: Actor, bound: StaffForm | None, retyped: StaffForm | None) -> None:
         self.case = case
+        self.actor = actor
         self.bound = bound
         self.retyped = retyped
         self._staff: StaffChoices | None = None
 
     def staff(self) -> StaffChoices:
         if self._staff is None:
-            self._staff = staff_choices(self.case)
+            self._staff = staff_choices(self.actor)
         return self._staff
 
     def make(self, form_class: type[StaffForm], prefix: str, **kwargs: Any) -> Any:
@@ -114,7 +116,7 @@ class _Forms:
 def case_controls(
     case: Case, actor: Actor, *, bound: StaffForm | None = None, retyped: StaffForm | None = None
 ) -> CaseControls:
-    forms = _Forms(case, bound, retyped)
+    forms = _Forms(case, actor, bound, retyped)
     actions = []
     for action in available_actions(case, actor):
         staff = forms.staff() if needs_staff(action) else ()
@@ -154,8 +156,8 @@ def render_case_page(
 ) -> HttpResponse:
     """Everything the organisation's staff may see of one case, its verified history, and the
     forms the person may use on it now."""
-    evidence = case_evidence(case=case)
-    history = case_history(case=case)
+    evidence = case_evidence(actor=actor, case=case)
+    history = case_history(actor=actor, case=case)
     context = {
         "case": case,
         "kind_label": kind_text(case.kind),

@@ -134,7 +134,7 @@ class CaseEventsApi(StaffApi):
         responses={200: HistoryOutput, **schema.error_responses(404)},
     )
     def get(self, request: Request, case_id: uuid.UUID) -> Response:
-        history = case_history(case=_scoped_case(self.actor, case_id))
+        history = case_history(actor=self.actor, case=_scoped_case(self.actor, case_id))
         return Response(HistoryOutput(history, context={"request": request, "people": history.people}).data)
 
 

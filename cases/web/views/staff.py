@@ -16,7 +16,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.actors import Actor
-from cases.models import Case
 from cases.selectors import evidence_for_download
 from cases.staff_queries import staff_case
 from cases.web.staff_access import staff_member_required
@@ -55,11 +54,8 @@ def staff_case_page(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> H
 def evidence_download(request: HttpRequest, actor: Actor, case_id: uuid.UUID, evidence_id: uuid.UUID) -> FileResponse:
     """Stream an evidence file to staff of the case's organisation, as an attachment of no
     particular type, so that no browser renders or runs it. Other staff get a 404."""
-    case = Case.objects.for_actor(actor).filter(pk=case_id).first()
-    if case is None:
-        raise Http404
     try:
-        found = evidence_for_download(case=case, evidence_id=evidence_id)
+        found = evidence_for_download(actor=actor, case_id=case_id, evidence_id=evidence_id)
     except FileNotFoundError as exc:
         raise Http404 from exc
     if found is None:

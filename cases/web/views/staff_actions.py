@@ -102,7 +102,7 @@ def staff_case_act(request: HttpRequest, actor: Actor, case_id: uuid.UUID, actio
     form = ActionForm(
         request.POST,
         action=step,
-        staff=staff_choices(case) if needs_staff(step) else (),
+        staff=staff_choices(actor) if needs_staff(step) else (),
         prefix=action_prefix(step.name),
     )
     return _submit(
@@ -189,7 +189,7 @@ def staff_case_claim(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> 
 def staff_case_assign(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> HttpResponse:
     """Give the case to a colleague (or to oneself)."""
     case = _case_or_404(actor, case_id)
-    form = AssignForm(request.POST, prefix=ASSIGN, staff=staff_choices(case))
+    form = AssignForm(request.POST, prefix=ASSIGN, staff=staff_choices(actor))
     names = dict(form.staff)
     return _submit(
         request,
