@@ -21,7 +21,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import PROVIDER_ROLES
-from cases.actions import Action, available_actions
+from cases.actions import Action, OpeningOffer, available_actions, available_openings
 from cases.eventstore import ChainBreak, Event, stream_events, verify_chain
 from cases.kinds import appeal_kinds, declarations, kind_of_event
 from cases.links import case_links
@@ -411,6 +411,7 @@ class CaseDetail:
     links: list[LinkedCase]
     measures: list[EnforcementMeasure]
     actions: list[Action]
+    openings: list[OpeningOffer] = field(default_factory=list)
 
 
 def case_detail(*, actor: Actor, case: Case) -> CaseDetail:
@@ -421,4 +422,5 @@ def case_detail(*, actor: Actor, case: Case) -> CaseDetail:
         links=linked_cases(actor=actor, case=case),
         measures=case_measures(case=case),
         actions=available_actions(case, actor),
+        openings=available_openings(case, actor),
     )
