@@ -15,13 +15,16 @@ from typing import TYPE_CHECKING, Any
 from django_fsm import has_transition_perm
 
 from cases.events import CaseEvent
-from cases.kinds import declaration_of
+from cases.kinds import declaration_of, openable_from
 from cases.workflows.base import Argument
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from django_stubs_ext import StrOrPromise
 
     from accounts.actors import Actor
+    from cases.kinds import KindDeclaration
     from cases.models import Case
 
 
@@ -41,10 +44,17 @@ class Action:
 
 
 def _arguments(case_class: type[Case], name: str, declared: dict[str, Argument]) -> list[ActionArgument]:
-    body = inspect.unwrap(getattr(case_class, name))
+    return _arguments_of(inspect.unwrap(getattr(case_class, name)), declared)
+
+
+# Keyword arguments a body gets from the command, never from the person taking the step.
+_GIVEN = frozenset({"actor", "sources"})
+
+
+def _arguments_of(body: Callable[..., Any], declared: Mapping[str, Argument]) -> list[ActionArgument]:
     found = []
     for parameter in inspect.signature(body).parameters.values():
-        if parameter.kind is not inspect.Parameter.KEYWORD_ONLY or parameter.name == "actor":
+        if parameter.kind is not inspect.Parameter.KEYWORD_ONLY or parameter.name in _GIVEN:
             continue
         spec = declared.get(parameter.name) or Argument(parameter.name)
         found.append(ActionArgument(parameter.name, parameter.default is inspect.Parameter.empty, spec))
@@ -92,3 +102,34 @@ def action_named(case: Case, name: str) -> Action | None:
 def argument_values(action: Action, given: dict[str, Any]) -> dict[str, Any]:
     """Only the arguments the action takes, from what a form or a request sent."""
     return {argument.name: given[argument.name] for argument in action.arguments if argument.name in given}
+
+
+# --- Opening a case of another kind ---------------------------------------------------------
+
+
+def opening_action(declaration: KindDeclaration) -> Action:
+    """What opening a case of the kind asks of staff, as a step for forms and the API."""
+    opening = declaration.opening
+    if opening is None:
+        raise ValueError(f"cases of kind {declaration.kind!r} are not opened by staff")
+    return Action(
+        name=f"open_{declaration.kind}",
+        label=opening.label,
+        target=opening.state,
+        arguments=_arguments_of(opening.body, opening.arguments),
+    )
+
+
+@dataclass(frozen=True)
+class OpeningOffer:
+    """A kind of case `actor` may open from a case, and what opening it asks."""
+
+    kind: str
+    action: Action
+
+
+def available_openings(case: Case, actor: Actor) -> list[OpeningOffer]:
+    """The kinds of case `actor` may open from `case` (a refutation from a complaint)."""
+    if not (actor.is_provider_staff and actor.works_for(case.organisation_id)):
+        return []
+    return [OpeningOffer(d.kind, opening_action(d)) for d in openable_from(case.kind)]

@@ -123,3 +123,22 @@ def linked_reference_field(label: Any, id_key: str) -> Render:
         return [fact(label, value, href=case_url(target) if target else "", style="code")]
 
     return render
+
+
+def url_list_field(label: Any) -> Render:
+    """Web addresses, each a link of its own."""
+
+    def render(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
+        items = [Item(url, href=url, style="url") for url in value or [] if isinstance(url, str)]
+        return [Fact(str(label), items)] if items else []
+
+    return render
+
+
+def date_field(label: Any) -> Render:
+    """A day (YYYY-MM-DD), written as it is: the same in every language."""
+
+    def render(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
+        return [fact(label, value)] if value else []
+
+    return render

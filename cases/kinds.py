@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from cases.eventstore import Event
     from cases.models import Case
     from cases.sla import Limit
+    from cases.workflows.base import Argument
 
 # What the history shows for one field of an event: (label, values). A render function gets
 # the event, the value and the display context; see `cases.web.staff_history`.
@@ -52,6 +53,39 @@ class PublicEvent:
 
     title: StrOrPromise
     lines: PublicLines = no_lines
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Staff open a case of this kind from cases of other kinds (a refutation from the
+    complaints about a rumor), or on its own.
+
+    `body(case, *, actor, sources, **arguments)` checks the arguments staff give (described
+    by `arguments`, in the body's order) and returns the kind's data of the opening `event`;
+    `sources` are the cases it is opened from. The generic command adds the reference, the
+    organisation, the deadlines and `state`, and records `link` on the new case for each
+    source (and its inverse on the source)."""
+
+    label: StrOrPromise
+    event: str
+    state: str
+    link: str
+    body: Callable[..., dict[str, Any]]
+    from_kinds: frozenset[str] = frozenset()
+    arguments: Mapping[str, Argument] = field(default_factory=dict)
+    # Whether it may also be opened on its own, from no case at all.
+    standalone: bool = True
+
+
+@dataclass(frozen=True)
+class PublicNotice:
+    """What the filer of a case reads about another case linked to it (a refutation of the
+    claim they reported), on their tracking and confirmation pages and in the public API."""
+
+    title: StrOrPromise
+    text: StrOrPromise
+    url: str = ""
+    link_text: StrOrPromise = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +134,16 @@ class KindDeclaration:
     schema_versions: Mapping[str, int] = field(default_factory=dict)
     # What staff call the case's free text: "What was reported", "The appellant's statement".
     description_heading: StrOrPromise = ""
+    # How staff open a case of this kind (from other cases, or on its own); None: it is filed.
+    opening: Opening | None = None
+    # The cases of this kind a newly filed case of one of `opening.from_kinds` is linked to
+    # on intake, by the system (a published refutation of the claim at the filing's address).
+    intake_links: Callable[[Case], list[Case]] | None = None
+    # The address of the case's public page, while it has one (a published refutation).
+    public_page: Callable[[Case], str | None] | None = None
+    # What the filer of a case that one of this kind answers (linked to it by the inverse of
+    # `opening.link`) is told about it, if anything.
+    public_notice: Callable[[Case], PublicNotice | None] | None = None
     # Sort key among kinds in menus and on the flow page.
     order: int = 100
 
@@ -172,6 +216,16 @@ def appeal_kinds() -> list[KindDeclaration]:
 
 def kind_choices() -> list[tuple[str, str]]:
     return [(d.kind, str(d.label)) for d in declarations()]
+
+
+def openable_from(kind: str) -> list[KindDeclaration]:
+    """The kinds staff may open from a case of `kind`."""
+    return [d for d in declarations() if d.opening is not None and kind in d.opening.from_kinds]
+
+
+def opened_on_their_own() -> list[KindDeclaration]:
+    """The kinds staff may open from no case at all."""
+    return [d for d in declarations() if d.opening is not None and d.opening.standalone]
 
 
 def kind_label(kind: str) -> str:

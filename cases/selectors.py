@@ -16,7 +16,8 @@ from accounts.models import Organisation
 from cases.events import CaseEvent
 from cases.eventstore import Event
 from cases.evidence import open_evidence
-from cases.kinds import PublicEvent, appeal_kinds, as_kind, declaration_of
+from cases.kinds import PublicEvent, PublicNotice, appeal_kinds, as_kind, declaration_of
+from cases.links import INVERSE, LinkType, case_links
 from cases.models import Case, Evidence, TrackingCredential
 from cases.references import normalise_reference, token_hash, token_matches
 from cases.scope import visible_evidence
@@ -127,6 +128,30 @@ def public_timeline(case: Case) -> list[PublicEntry]:
         )
         for event in events
     ]
+
+
+def public_notices(case: Case) -> list[PublicNotice]:
+    """What the filer is told about the cases opened to answer theirs (a refutation of the
+    claim they reported), each in the words its own kind declares."""
+    links = case_links(case)
+    if not links:
+        return []
+    others = Case.objects.filter(pk__in=[link["case_id"] for link in links])
+    linked = {str(other.id): as_kind(other) for other in others}
+    notices = []
+    for link in links:
+        other = linked.get(link["case_id"])
+        if other is None or other.organisation_id != case.organisation_id:
+            continue
+        declaration = other.declaration
+        opening = declaration.opening
+        # Only a case opened for this one (or linked to it as such) speaks to its filer.
+        if declaration.public_notice is None or opening is None or link["link"] != INVERSE[LinkType(opening.link)]:
+            continue
+        notice = declaration.public_notice(other)
+        if notice is not None:
+            notices.append(notice)
+    return notices
 
 
 def open_question(case: Case) -> str | None:

@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from cases.actions import Action, available_actions
+from cases.actions import Action, OpeningOffer, available_actions, available_openings
 from cases.eventstore import ChainBreak, Event, verify_chain
 from cases.kinds import appeal_kinds, declarations, kind_of_event
 from cases.links import case_links
@@ -398,6 +398,7 @@ class CaseDetail:
     links: list[LinkedCase]
     measures: list[EnforcementMeasure]
     actions: list[Action]
+    openings: list[OpeningOffer] = field(default_factory=list)
 
 
 def case_detail(*, actor: Actor, case: Case) -> CaseDetail:
@@ -408,4 +409,5 @@ def case_detail(*, actor: Actor, case: Case) -> CaseDetail:
         links=linked_cases(actor=actor, case=case),
         measures=case_measures(actor=actor, case=case),
         actions=available_actions(case, actor),
+        openings=available_openings(case, actor),
     )

@@ -43,4 +43,20 @@ def file_appeal(organisation: Organisation, decider: Actor) -> Case:
     ).case
 
 
-FILERS: dict[str, Callable[[Organisation, Actor], Case]] = {"complaint": file_complaint, "appeal": file_appeal}
+def file_rumor(organisation: Organisation, decider: Actor) -> Case:
+    """A rumor refutation that `decider` opens from a complaint about the claim."""
+    complaint = file_complaint(organisation, decider)
+    return commands.case_open(
+        kind="rumor",
+        actor=decider,
+        case_id=complaint.id,
+        expected_version=complaint.version,
+        arguments={"claim": "A synthetic video shows a flood in the city centre today."},
+    )
+
+
+FILERS: dict[str, Callable[[Organisation, Actor], Case]] = {
+    "complaint": file_complaint,
+    "appeal": file_appeal,
+    "rumor": file_rumor,
+}

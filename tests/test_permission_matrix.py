@@ -19,6 +19,7 @@ from rest_framework.authtoken.models import Token
 from accounts.actors import Actor
 from accounts.models import Organisation, Role, User
 from cases import commands
+from cases.kinds import opened_on_their_own
 from cases.models import Case, Evidence
 from tests.conftest import make_staff
 from tests.web.conftest import png_upload
@@ -80,6 +81,8 @@ RULES.update(
         "web:staff_case_act": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_case_note": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_case_link": Rule(STAFF, ("POST",), on_case=True),
+        "web:staff_case_open": Rule(STAFF, ("POST",), on_case=True),
+        "web:staff_open": Rule(STAFF, ("GET",), on_case=False),
         "web:staff_case_claim": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_case_assign": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_case_unassign": Rule(STAFF, ("POST",), on_case=True),
@@ -93,6 +96,8 @@ RULES.update(
         "api:staff:case-transition": Rule(STAFF, ("POST",), on_case=True),
         "api:staff:case-notes": Rule(STAFF, ("POST",), on_case=True),
         "api:staff:case-links": Rule(STAFF, ("POST",), on_case=True),
+        "api:staff:case-opening": Rule(STAFF, ("POST",), on_case=True),
+        "api:staff:opening": Rule(STAFF, ("POST",), on_case=False),
         "api:staff:case-assignment": Rule(STAFF, ("POST",), on_case=True),
         "api:staff:case-claim": Rule(STAFF, ("POST",), on_case=True),
         "api:staff:next-case": Rule(STAFF, ("POST",), on_case=False),
@@ -147,6 +152,8 @@ def _kwargs(route: str, world: World, foreign: bool) -> dict[str, str]:
         "evidence_id": str(evidence.id),
         "action": "accept",
         "account": "user-1",
+        # A kind staff may open from a complaint (the case of the matrix), or on its own.
+        "kind": next(d.kind for d in opened_on_their_own() if "complaint" in d.opening.from_kinds),
     }
     names = [part.split(":")[-1].split(">")[0] for part in route.split("<")[1:]]
     missing = [name for name in names if name not in fillers]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
@@ -17,18 +18,17 @@ from rest_framework import serializers
 
 from cases.commands.appeals import MAX_STATEMENT
 from cases.commands.common import MSG_TOO_MANY_FILES
-from cases.commands.complaints import (
-    MAX_DESCRIPTION,
-    MAX_TITLE,
+from cases.commands.complaints import MAX_DESCRIPTION, MAX_TITLE
+from cases.evidence import MAX_EVIDENCE_FILES
+from cases.workflows.complaint import Category
+from cases.workflows.validation import (
+    MAX_TEXT,
     MAX_URL_LENGTH,
     MAX_URLS,
     MSG_TOO_MANY_URLS,
     MSG_URL_INVALID,
     web_address_validator,
 )
-from cases.evidence import MAX_EVIDENCE_FILES
-from cases.workflows.complaint import Category
-from cases.workflows.validation import MAX_TEXT
 
 MSG_URL_TOO_LONG = _("“%(url)s…” is longer than %(max)s characters.")
 MSG_APPEAL_TARGET_REQUIRED = _(
@@ -181,6 +181,19 @@ class InformationUploadInput(InformationInput):
 # --- Answers --------------------------------------------------------------------------------
 
 
+class NoticeOutput(serializers.Serializer):
+    """Another case opened to answer this one, as its filer is told about it (a refutation of
+    the claim they reported: under way, or published with its address)."""
+
+    title = serializers.CharField()
+    text = serializers.CharField()
+    url = serializers.SerializerMethodField(help_text="Where to read more, or null.")
+    link_text = serializers.CharField()
+
+    def get_url(self, notice: Any) -> str | None:
+        return f"{settings.PUBLIC_BASE_URL}{notice.url}" if notice.url else None
+
+
 class FilingOutput(serializers.Serializer):
     """A new case. The tracking token is shown this once: only its hash is kept."""
 
@@ -191,6 +204,7 @@ class FilingOutput(serializers.Serializer):
     state_label = serializers.CharField(source="case.public_state_label")
     first_response_due_at = serializers.DateTimeField(source="case.first_response_due_at", allow_null=True)
     resolution_due_at = serializers.DateTimeField(source="case.resolution_due_at", allow_null=True)
+    notices = NoticeOutput(many=True, help_text="Cases opened to answer this one, e.g. a published refutation.")
 
 
 class TimelineEntryOutput(serializers.Serializer):
@@ -212,4 +226,5 @@ class TrackingOutput(serializers.Serializer):
     waiting_for_you = serializers.BooleanField(help_text="The case waits for information from the filer.")
     question = serializers.CharField(allow_null=True, help_text="What the filer has been asked, while waiting.")
     timeline = TimelineEntryOutput(many=True)
+    notices = NoticeOutput(many=True, help_text="Cases opened to answer this one, e.g. a published refutation.")
     version = serializers.IntegerField(source="case.version", help_text="Send as expected_version when answering.")

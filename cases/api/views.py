@@ -38,7 +38,7 @@ from cases.commands.common import filer_answer_command
 from cases.errors import CaseNotFound, TransitionNotAllowed
 from cases.models import Case
 from cases.references import normalise_reference
-from cases.selectors import case_for_tracking, open_question, public_timeline, waiting_on_filer
+from cases.selectors import case_for_tracking, open_question, public_notices, public_timeline, waiting_on_filer
 from tracker.ratelimit import check_rate, client_address
 
 CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone", "consent")
@@ -77,7 +77,14 @@ def _tracked_case(reference: str, token: str) -> Case:
 
 def _filed(submission: Submission) -> Response:
     case, token = submission.case, submission.tracking_token
-    output = FilingOutput({"case": case, "tracking_token": token, "tracking_url": tracking_url(case.reference, token)})
+    output = FilingOutput(
+        {
+            "case": case,
+            "tracking_token": token,
+            "tracking_url": tracking_url(case.reference, token),
+            "notices": public_notices(case),
+        }
+    )
     return Response(output.data, status=status.HTTP_201_CREATED)
 
 
@@ -89,6 +96,7 @@ def _tracking(case: Case) -> Response:
             "waiting_for_you": waiting,
             "question": open_question(case) if waiting else None,
             "timeline": public_timeline(case),
+            "notices": public_notices(case),
         }
     )
     return Response(output.data)

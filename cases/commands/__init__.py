@@ -28,6 +28,7 @@ from cases.commands.complaints import (
     complaint_start_investigation,
     complaint_submit,
 )
+from cases.commands.openings import case_open, link_on_intake
 from cases.commands.staff import (
     case_act,
     case_assign,
@@ -56,6 +57,7 @@ __all__ = [
     "case_claim",
     "case_link",
     "case_note_add",
+    "case_open",
     "case_take_next",
     "case_unassign",
     "command",
@@ -68,4 +70,5 @@ __all__ = [
     "complaint_resolve",
     "complaint_start_investigation",
     "complaint_submit",
+    "link_on_intake",
 ]

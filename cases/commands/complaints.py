@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,52 +24,25 @@ from cases.commands.common import (
     load_for_update,
     transition_command,
 )
+from cases.commands.openings import link_on_intake
 from cases.errors import CommandInvalid
 from cases.models import Priority
 from cases.workflows.base import perform
 from cases.workflows.complaint import CATEGORY_PRIORITY, KIND, Category, Complaint, ComplaintEvent
-from cases.workflows.validation import choice, optional_text, required_text
+from cases.workflows.validation import choice, optional_text, required_text, web_addresses
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
     from accounts.models import Organisation
 
-MAX_URLS = 10
-MAX_URL_LENGTH = 2000
 MAX_DESCRIPTION = 5000
 MAX_TITLE = 200
 
-MSG_URL_INVALID = _("“%(url)s” is not a valid web address (http or https).")
-MSG_TOO_MANY_URLS = _("At most %(max)s web addresses.")
 MSG_NOT_A_PROVIDER = _("Complaints can only be filed with a service provider.")
-
-# URLValidator checks the scheme and the host, and past them takes anything but white space:
-# control characters (NUL among them) and lone surrogates too, which no event can store.
-_NOT_IN_AN_ADDRESS = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
-
-
-class WebAddressValidator(URLValidator):
-    def __call__(self, value: str) -> None:
-        if isinstance(value, str) and _NOT_IN_AN_ADDRESS.search(value):
-            raise ValidationError(self.message, code=self.code, params={"value": value})
-        super().__call__(value)
-
-
-web_address_validator = WebAddressValidator(schemes=["http", "https"])
 
 
 def _clean_urls(urls: Sequence[str]) -> list[str]:
-    cleaned = [u.strip() for u in urls if u and u.strip()]
-    if len(cleaned) > MAX_URLS:
-        raise CommandInvalid.single("content_urls", MSG_TOO_MANY_URLS % {"max": MAX_URLS})
-    for url in cleaned:
-        try:
-            if len(url) > MAX_URL_LENGTH:
-                raise ValidationError("too long")
-            web_address_validator(url)
-        except ValidationError as exc:
-            raise CommandInvalid.single("content_urls", MSG_URL_INVALID % {"url": url[:100]}) from exc
-    return list(dict.fromkeys(cleaned))
+    return web_addresses("content_urls", urls)
 
 
 def _default_title(description: str) -> str:
@@ -127,6 +97,9 @@ def complaint_submit(
         actor=actor,
     )
     attach_evidence(complaint, files, actor=actor)
+    # A claim already refuted at one of its addresses: link the two now, so that the
+    # complainant is shown the refutation from the start.
+    link_on_intake(complaint, request_id=actor.request_id)
     return Submission(case=complaint, tracking_token=issue_tracking_token(complaint))
 
 

@@ -24,8 +24,8 @@ from cases.errors import (
     TransitionNotAllowed,
 )
 from cases.events import CaseEvent
-from cases.kinds import as_kind, declaration_of
-from cases.links import INVERSE, LinkType, case_links
+from cases.kinds import as_kind, declaration_of, kind_label
+from cases.links import INVERSE, LinkType, case_links, link_allowed
 from cases.models import Case
 from cases.references import normalise_reference
 from cases.staff_queries import open_cases
@@ -37,6 +37,7 @@ MAX_NOTE = 5000
 MSG_LINK_SELF = _("A case cannot be linked to itself.")
 MSG_LINK_UNKNOWN = _("No case of this organisation has that reference.")
 MSG_LINK_EXISTS = _("These cases are already linked.")
+MSG_LINK_KINDS = _("“%(link)s” cannot link these two kinds of case (%(kind)s, %(other_kind)s).")
 MSG_ALREADY_CLAIMED = _("This case is already assigned to someone else.")
 MSG_NOT_ASSIGNED_TO_YOU = _("This case is not assigned to you.")
 MSG_UNKNOWN_ACTION = _("“%(action)s” is not a step of this kind of case.")
@@ -125,6 +126,20 @@ def case_link(*, case_id: uuid.UUID, actor: Actor, expected_version: int, link: 
     if any(existing["case_id"] == str(other.id) for existing in case_links(case)):
         raise CommandInvalid.single("other_reference", MSG_LINK_EXISTS)
     other = as_kind(load_for_update(Case, case_id=other.id, actor=actor, expected_version=None))
+    if not link_allowed(link, case.kind, other.kind):
+        message = MSG_LINK_KINDS % {
+            "link": LinkType(link).label,
+            "kind": kind_label(case.kind),
+            "other_kind": kind_label(other.kind),
+        }
+        raise CommandInvalid.single("link", message)
+    link_both(case, other, link=link, actor=actor)
+    return case
+
+
+def link_both(case: Case, other: Case, *, link: str, actor: Actor) -> None:
+    """Record on `case` that it is `link` to `other`, and the inverse on `other`. Both must be
+    loaded for this write (the command's transaction holds them)."""
     case.record(
         CaseEvent.LINKED,
         {"link": link, "linked_case_id": str(other.id), "linked_reference": other.reference},
@@ -135,7 +150,6 @@ def case_link(*, case_id: uuid.UUID, actor: Actor, expected_version: int, link: 
         {"link": INVERSE[LinkType(link)], "linked_case_id": str(case.id), "linked_reference": case.reference},
         actor=actor,
     )
-    return case
 
 
 # --- Claiming and assigning -----------------------------------------------------------------

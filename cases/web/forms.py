@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.commands.appeals import MAX_STATEMENT
-from cases.commands.complaints import MAX_DESCRIPTION, MAX_URL_LENGTH, MAX_URLS
+from cases.commands.complaints import MAX_DESCRIPTION
 from cases.errors import CommandInvalid
 from cases.evidence import MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES
 from cases.workflows.complaint import Category
-from cases.workflows.validation import MAX_TEXT
+from cases.workflows.validation import MAX_TEXT, MAX_URL_LENGTH, MAX_URLS
 
 HONEYPOT = "website"
 

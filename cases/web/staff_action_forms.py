@@ -18,9 +18,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cases.actions import Action, ActionArgument
+from cases.commands.openings import MAX_ALSO_FROM, split_references
 from cases.commands.staff import MAX_NOTE
 from cases.errors import CommandInvalid
-from cases.links import LinkType
+from cases.links import links_offered
 from cases.measures import (
     MAX_ACCOUNT,
     MAX_DAYS,
@@ -32,7 +33,7 @@ from cases.measures import (
     measure_items,
 )
 from cases.web.forms import MSG_TOO_LONG
-from cases.workflows.validation import MAX_TEXT
+from cases.workflows.validation import MAX_TEXT, MSG_DATE_INVALID
 
 # Rows of the measures fieldset: enough for one decision; the API takes more.
 MEASURE_ROWS = 5
@@ -79,6 +80,30 @@ def _staff_field(label: Any, staff: StaffChoices, *, required: bool, hint: Any =
         empty_value=None,
         help_text=hint,
         error_messages={"required": MSG_CHOOSE_PERSON},
+    )
+
+
+class WebAddressLinesField(forms.CharField):
+    """Web addresses typed one per line, as a list. The command checks each address, and its
+    message comes back beside this field."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        attrs = {"rows": 3, "autocapitalize": "off", "spellcheck": "false", "inputmode": "url"}
+        super().__init__(widget=forms.Textarea(attrs=attrs), **kwargs)
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _date_field(label: Any, *, required: bool, hint: Any = "") -> forms.Field:
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=hint,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": MSG_DATE_INVALID},
     )
 
 
@@ -149,11 +174,7 @@ class NoteForm(StaffForm):
 
 
 class LinkForm(StaffForm):
-    link = forms.ChoiceField(
-        label=_("This case is"),
-        choices=[(t.value, t.label) for t in (LinkType.DUPLICATE_OF, LinkType.RELATED)],
-        widget=forms.RadioSelect,
-    )
+    link = forms.ChoiceField(label=_("This case is"), choices=[], widget=forms.RadioSelect)
     other_reference = forms.CharField(
         label=_("Reference of the other case"),
         max_length=MAX_REFERENCE,
@@ -161,6 +182,12 @@ class LinkForm(StaffForm):
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false", "autocomplete": "off"}),
         error_messages={"max_length": MSG_TOO_LONG},
     )
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The links a case of this kind may have: besides duplicates and related cases, those
+        # that join it to the kinds it is opened from, or that are opened from it.
+        self.fields["link"].choices = [(t.value, t.label) for t in links_offered(kind)]  # type: ignore[attr-defined]
 
 
 class AssignForm(StaffForm):
@@ -238,6 +265,12 @@ class ActionForm(StaffForm):
             )
             field.widget.attrs.update(autocapitalize="characters", spellcheck="false", autocomplete="off")
             self.fields[argument.name] = field
+        elif widget == "urls":
+            self.fields[argument.name] = WebAddressLinesField(
+                label=spec.label, required=argument.required, help_text=spec.help
+            )
+        elif widget == "date":
+            self.fields[argument.name] = _date_field(spec.label, required=argument.required, hint=spec.help)
         else:
             self.fields[argument.name] = _text_field(
                 spec.label, required=argument.required, long=widget == "long", hint=spec.help
@@ -369,3 +402,35 @@ def _measure_part_of(message: str) -> str:
     if message in {str(MSG_MEASURE_DAYS_NOT_TIMED), str(MSG_MEASURE_DAYS_INVALID % {"max": MAX_DAYS})}:
         return "days"
     return "measure"
+
+
+# --- Opening a case of another kind -----------------------------------------------------------
+
+
+class OpeningForm(ActionForm):
+    """The form that opens a case of another kind: the arguments its opening asks for, and the
+    references of further cases it answers. Opened from a case, it carries that case's version;
+    opened on its own (`standalone`), there is none."""
+
+    def __init__(self, *args: Any, standalone: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if standalone:
+            del self.fields["expected_version"]
+        self.fields["also_from"] = forms.CharField(
+            label=_("Other cases about the same thing (optional)")
+            if not standalone
+            else _("Cases about the same thing (optional)"),
+            required=False,
+            max_length=MAX_ALSO_FROM * (MAX_REFERENCE + 2),
+            help_text=_("Their references, one per line. Each is linked to the new case."),
+            widget=forms.Textarea(attrs={"rows": 2, "autocapitalize": "characters", "spellcheck": "false"}),
+            error_messages={"max_length": MSG_TOO_LONG},
+        )
+        _without_maxlength(self)
+
+    @property
+    def parts(self) -> list[FormPart]:
+        return [*super().parts, FormPart("field", field=self["also_from"])]
+
+    def also_from(self) -> list[str]:
+        return split_references(self.cleaned_data.get("also_from") or "")

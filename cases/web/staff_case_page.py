@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.actors import Actor
-from cases.actions import Action, available_actions
+from cases.actions import Action, available_actions, available_openings
 from cases.models import Case
 from cases.scope import colleagues
 from cases.staff_queries import case_contact, case_evidence, case_history, related_cases
@@ -25,6 +25,7 @@ from cases.web.staff_action_forms import (
     AssignForm,
     LinkForm,
     NoteForm,
+    OpeningForm,
     StaffChoices,
     StaffForm,
     VersionForm,
@@ -44,6 +45,10 @@ def action_prefix(action: str) -> str:
     return f"action-{action}"
 
 
+def opening_prefix(kind: str) -> str:
+    return f"open-{kind}"
+
+
 def needs_staff(action: Action) -> bool:
     return any(argument.spec.widget == "staff" for argument in action.arguments)
 
@@ -60,6 +65,16 @@ class ActionPanel:
     url: str
 
 
+@dataclass(frozen=True)
+class OpeningPanel:
+    """The form that opens a case of another kind from this one."""
+
+    kind: str
+    action: Action
+    form: OpeningForm
+    url: str
+
+
 @dataclass
 class CaseControls:
     """Every form of the page, for the case as it stands and the person looking at it."""
@@ -67,6 +82,7 @@ class CaseControls:
     actions: list[ActionPanel]
     note: NoteForm
     link: LinkForm
+    openings: list[OpeningPanel] = field(default_factory=list)
     claim: VersionForm | None = None
     assign: AssignForm | None = None
     unassign: VersionForm | None = None
@@ -79,6 +95,7 @@ class CaseControls:
         """The form sent back with errors, if any (only one form is sent at a time)."""
         forms: list[StaffForm | None] = [
             *(panel.form for panel in self.actions),
+            *(panel.form for panel in self.openings),
             self.note,
             self.link,
             self.claim,
@@ -123,10 +140,16 @@ def case_controls(
         form = forms.make(ActionForm, action_prefix(action.name), action=action, staff=staff)
         url = reverse("web:staff_case_act", kwargs={"case_id": case.id, "action": action.name})
         actions.append(ActionPanel(action=action, form=form, url=url))
+    openings = []
+    for offer in available_openings(case, actor):
+        form = forms.make(OpeningForm, opening_prefix(offer.kind), action=offer.action)
+        url = reverse("web:staff_case_open", kwargs={"case_id": case.id, "kind": offer.kind})
+        openings.append(OpeningPanel(kind=offer.kind, action=offer.action, form=form, url=url))
     controls = CaseControls(
         actions=actions,
+        openings=openings,
         note=forms.make(NoteForm, NOTE),
-        link=forms.make(LinkForm, LINK),
+        link=forms.make(LinkForm, LINK, kind=case.kind),
         urls={
             name: reverse(f"web:staff_case_{name}", kwargs={"case_id": case.id})
             for name in (NOTE, LINK, CLAIM, ASSIGN, UNASSIGN)

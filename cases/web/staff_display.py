@@ -143,6 +143,9 @@ def case_facts(case: Case, *, now: dt.datetime) -> list[Fact]:
     measures = measure_facts(case, now=now)
     if measures:
         facts.append(measures)
+    public_page = declaration.public_page(case) if declaration.public_page is not None else None
+    if public_page:
+        facts.append(fact(_("Public page"), public_page, href=public_page))
     facts.append(fact(_("Created"), staff_time(case.created_at)))
     facts.append(fact(_("Version"), case.version))
     return facts

@@ -4,7 +4,17 @@ import re
 
 from django.urls import path, register_converter
 
-from cases.web.views import filing, pages, staff, staff_accounts, staff_actions, staff_queue, tracking
+from cases.web.views import (
+    filing,
+    pages,
+    refutations,
+    staff,
+    staff_accounts,
+    staff_actions,
+    staff_openings,
+    staff_queue,
+    tracking,
+)
 
 
 class ReferenceConverter:
@@ -55,6 +65,10 @@ urlpatterns = [
     path("track/<reference:reference>/", tracking.track, name="track"),
     path("track/<reference:reference>/information/", tracking.add_information, name="add_information"),
     path("track/<reference:reference>/appeal/", tracking.appeal_decision, name="appeal_decision"),
+    # Published rumor refutations (article 11), with their ClaimReview data and an Atom feed.
+    path("refutations/", refutations.refutation_list, name="refutations"),
+    path("refutations/feed.atom", refutations.RefutationFeed(), name="refutations_feed"),
+    path("refutations/<reference:reference>/", refutations.refutation_page, name="refutation"),
     # The staff workspace (signed-in provider staff only).
     path("staff/login/", staff.staff_login, name="staff_login"),
     path("staff/logout/", staff.staff_logout, name="staff_logout"),
@@ -67,6 +81,8 @@ urlpatterns = [
     path("staff/cases/<uuid:case_id>/actions/<slug:action>/", staff_actions.staff_case_act, name="staff_case_act"),
     path("staff/cases/<uuid:case_id>/notes/", staff_actions.staff_case_note, name="staff_case_note"),
     path("staff/cases/<uuid:case_id>/links/", staff_actions.staff_case_link, name="staff_case_link"),
+    path("staff/cases/<uuid:case_id>/open/<slug:kind>/", staff_actions.staff_case_open, name="staff_case_open"),
+    path("staff/open/<slug:kind>/", staff_openings.staff_open, name="staff_open"),
     path("staff/cases/<uuid:case_id>/claim/", staff_actions.staff_case_claim, name="staff_case_claim"),
     path("staff/cases/<uuid:case_id>/assign/", staff_actions.staff_case_assign, name="staff_case_assign"),
     path("staff/cases/<uuid:case_id>/unassign/", staff_actions.staff_case_unassign, name="staff_case_unassign"),

@@ -42,7 +42,8 @@ class Argument:
     """What one argument of a transition asks of the person taking it, for forms and the API.
 
     `widget` is "text" (one line), "long" (free text), "choice" (one of `choices`), "measures"
-    (enforcement measures) or "reference" (another case's reference)."""
+    (enforcement measures), "reference" (another case's reference), "staff" (a member of
+    staff), "urls" (web addresses, a list) or "date" (a day, YYYY-MM-DD)."""
 
     label: StrOrPromise
     widget: str = "text"

@@ -51,6 +51,10 @@ def _arguments(action, other_reference: str) -> dict:
             values[argument.name] = [{"measure": "warning", "account": "user-1"}]
         elif widget == "reference":
             values[argument.name] = other_reference
+        elif widget == "urls":
+            values[argument.name] = ["https://claims.example.com/p/1"]
+        elif widget == "date":
+            values[argument.name] = "2025-01-10"
         else:
             values[argument.name] = "Written for the record."
     return values

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases.actions import Action, ActionArgument
-from cases.api.serializers import MAX_REFERENCE
+from cases.api.serializers import MAX_REFERENCE, WebAddressListField
+from cases.commands.openings import MAX_ALSO_FROM
 from cases.commands.staff import MAX_NOTE, MSG_UNKNOWN_ARGUMENT
 from cases.kinds import declarations
 from cases.links import LinkType
@@ -209,6 +210,23 @@ class ArgumentsInput(StrictInput):
         return {argument.name: _argument_field(argument) for argument in self.action.arguments}
 
 
+class OpeningInput(ArgumentsInput):
+    """What opening a case of a kind takes: its opening's arguments, and the references of
+    further cases it answers; `for_action` makes the serializer of one kind's opening."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            **super().get_fields(),
+            "also_from": serializers.ListField(
+                child=serializers.CharField(max_length=MAX_REFERENCE),
+                max_length=MAX_ALSO_FROM,
+                required=False,
+                default=list,
+                help_text="References of further cases it answers; each is linked to the new case.",
+            ),
+        }
+
+
 def _argument_field(argument: ActionArgument) -> serializers.Field:
     """The field for one argument, by the widget its workflow declares for it."""
     spec, required = argument.spec, argument.required
@@ -220,4 +238,8 @@ def _argument_field(argument: ActionArgument) -> serializers.Field:
         return serializers.CharField(max_length=MAX_REFERENCE, allow_blank=not required, required=required)
     if spec.widget == "staff":
         return serializers.IntegerField(min_value=1, max_value=MAX_ID, allow_null=True, required=required)
+    if spec.widget == "urls":
+        return WebAddressListField(required=required, allow_empty=not required)
+    if spec.widget == "date":
+        return serializers.DateField(input_formats=["iso-8601"], allow_null=not required, required=required)
     return serializers.CharField(max_length=MAX_TEXT, allow_blank=not required, required=required)

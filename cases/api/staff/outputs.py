@@ -179,12 +179,12 @@ class ArgumentOutput(serializers.Serializer):
     help = serializers.CharField(source="spec.help")
     required = serializers.BooleanField()
     widget = serializers.ChoiceField(
-        choices=["text", "long", "choice", "measures", "reference", "staff"],
+        choices=["text", "long", "choice", "measures", "reference", "staff", "urls", "date"],
         source="spec.widget",
         help_text=(
             "text: one line; long: free text; choice: one of `choices`; measures: a list of "
             '{"measure", "account", "days", "notify_email"}; reference: another case\'s reference; '
-            "staff: a user id."
+            "staff: a user id; urls: a list of http(s) addresses; date: a day, YYYY-MM-DD."
         ),
     )
     choices = serializers.SerializerMethodField()
@@ -201,6 +201,24 @@ class ActionOutput(serializers.Serializer):
     arguments = ArgumentOutput(many=True)
 
 
+class OpeningOutput(serializers.Serializer):
+    """A kind of case that may be opened from this one (a refutation from a complaint)."""
+
+    kind = serializers.CharField()
+    kind_label = serializers.SerializerMethodField()
+    label = serializers.CharField(source="action.label")
+    url = serializers.SerializerMethodField(help_text="POST the arguments here, with this case's ETag in If-Match.")
+    arguments = ArgumentOutput(source="action.arguments", many=True)
+
+    def get_kind_label(self, offer: Any) -> str:
+        return kind_label(offer.kind)
+
+    def get_url(self, offer: Any) -> str:
+        path = reverse("api:staff:case-opening", kwargs={"case_id": self.context["case_id"], "kind": offer.kind})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
 class CaseOutput(CaseRowOutput):
     """A case, with what staff may see of it and what the caller may do with it now."""
 
@@ -211,6 +229,7 @@ class CaseOutput(CaseRowOutput):
     links = serializers.SerializerMethodField()
     measures = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField(help_text="The steps the caller may take now.")
+    openings = serializers.SerializerMethodField(help_text="The kinds of case the caller may open from this one.")
 
     @extend_schema_field(RelatedCaseOutput(many=True))
     def get_related(self, case: Case) -> Any:
@@ -228,6 +247,11 @@ class CaseOutput(CaseRowOutput):
     @extend_schema_field(ActionOutput(many=True))
     def get_actions(self, case: Case) -> Any:
         return ActionOutput(self.context["detail"].actions, many=True, context=self.context).data
+
+    @extend_schema_field(OpeningOutput(many=True))
+    def get_openings(self, case: Case) -> Any:
+        context = {**self.context, "case_id": case.id}
+        return OpeningOutput(self.context["detail"].openings, many=True, context=context).data
 
 
 # --- The history ----------------------------------------------------------------------------

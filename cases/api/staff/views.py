@@ -21,7 +21,7 @@ from rest_framework.serializers import Serializer
 
 from accounts.actors import Actor
 from cases import commands
-from cases.actions import Action, action_named
+from cases.actions import Action, action_named, opening_action
 from cases.api.staff import preconditions, schema
 from cases.api.staff.base import StaffApi
 from cases.api.staff.inputs import (
@@ -31,12 +31,15 @@ from cases.api.staff.inputs import (
     MeasuresQuery,
     NoInput,
     NoteInput,
+    OpeningInput,
     QueueQuery,
     quoted,
 )
-from cases.api.staff.outputs import CaseOutput, HistoryOutput, MeasureListOutput, QueuePageOutput
+from cases.api.staff.outputs import CaseOutput, HistoryOutput, MeasureListOutput, QueuePageOutput, case_address
+from cases.commands.openings import MSG_NOT_OPENED_BY_STAFF
 from cases.commands.staff import MSG_UNKNOWN_ACTION
 from cases.errors import CaseNotFound
+from cases.kinds import declaration_of, declared
 from cases.models import Case
 from cases.staff_queries import account_measures, case_detail, case_history, queue_page, staff_case
 
@@ -167,6 +170,83 @@ class CaseTransitionApi(StaffApi):
         if offered is None:
             raise UnknownAction(str(MSG_UNKNOWN_ACTION % {"action": quoted(name)}))
         return offered
+
+
+class UnknownOpening(APIException):
+    """A kind that staff do not open, or not from this kind of case."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "not_found"
+
+
+def _opening_of(kind: str) -> Action:
+    if not declared(kind) or declaration_of(kind).opening is None:
+        raise UnknownOpening(str(MSG_NOT_OPENED_BY_STAFF))
+    return opening_action(declaration_of(kind))
+
+
+def _opened(request: Request, actor: Actor, case: Case) -> Response:
+    response = _case_answer(request, actor, case.id)
+    response.status_code = status.HTTP_201_CREATED
+    response["Location"] = case_address({"request": request}, case.id)
+    return response
+
+
+_OPENING_EXAMPLES = [
+    OpenApiExample(
+        "Open a rumor refutation",
+        value={"claim": "A video shows the dam breaking today.", "also_from": ["C-7K4M-9QHX"]},
+        request_only=True,
+    )
+]
+
+
+class CaseOpeningApi(StaffApi):
+    @extend_schema(
+        operation_id="staff_case_open",
+        summary="Open a case of another kind from this one",
+        description=(
+            "`kind` is one of the case's `openings`; the body holds the arguments it lists, and `also_from`, "
+            "the references of further cases it answers. Both the new case and each case it is opened from "
+            "record the link. Answers 201 with the new case (its address in Location)."
+        ),
+        tags=schema.TAGS,
+        request=OpenApiTypes.OBJECT,
+        parameters=schema.CASE_WRITE_PARAMETERS,
+        responses={201: CaseOutput, **schema.error_responses(400, 404, 412, 428)},
+        examples=_OPENING_EXAMPLES,
+    )
+    def post(self, request: Request, case_id: uuid.UUID, kind: str) -> Response:
+        version = preconditions.expected_version(request)
+        action = _opening_of(kind)
+        data = dict(_validated(OpeningInput.for_action(action), request.data).validated_data)
+        also_from = data.pop("also_from")
+        opened = commands.case_open(
+            kind=kind, actor=self.actor, case_id=case_id, expected_version=version, arguments=data, also_from=also_from
+        )
+        return _opened(request, self.actor, opened)
+
+
+class OpeningApi(StaffApi):
+    @extend_schema(
+        operation_id="staff_open",
+        summary="Open a case of a kind staff open themselves",
+        description=(
+            "For kinds opened on their own as well as from other cases (a rumor refutation of a claim found "
+            "without a complaint). The body is as for opening from a case. Answers 201 with the new case."
+        ),
+        tags=schema.TAGS,
+        request=OpenApiTypes.OBJECT,
+        parameters=schema.READ_PARAMETERS,
+        responses={201: CaseOutput, **schema.error_responses(400, 404)},
+        examples=_OPENING_EXAMPLES,
+    )
+    def post(self, request: Request, kind: str) -> Response:
+        action = _opening_of(kind)
+        data = dict(_validated(OpeningInput.for_action(action), request.data).validated_data)
+        also_from = data.pop("also_from")
+        opened = commands.case_open(kind=kind, actor=self.actor, arguments=data, also_from=also_from)
+        return _opened(request, self.actor, opened)
 
 
 class CaseNoteApi(StaffApi):

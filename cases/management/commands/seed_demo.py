@@ -148,3 +148,78 @@ class Command(BaseCommand):
             actor=public,
             statement="视频开头已说明是演示，请复核。The video said it was a demonstration.",
         )
+        self._seed_refutations(agent, submit, quake_complaints=[resolved, duplicate])
+
+    def _seed_refutations(self, agent: Actor, submit: Any, *, quake_complaints: list[Any]) -> None:
+        """Rumor refutations (article 11): one published, one being verified from two complaints,
+        one staff opened on their own."""
+
+        def step(case: Any, action: str, **arguments: Any) -> Any:
+            case.refresh_from_db()
+            return commands.case_act(
+                case_id=case.id, actor=agent, expected_version=case.version, action=action, arguments=arguments
+            )
+
+        def open_from(complaints: list[Any], claim: str) -> Any:
+            first, *others = complaints
+            first.refresh_from_db()
+            return commands.case_open(
+                kind="rumor",
+                actor=agent,
+                case_id=first.id,
+                expected_version=first.version,
+                arguments={"claim": claim},
+                also_from=[other.reference for other in others],
+            )
+
+        quake = open_from(
+            quake_complaints, "视频称本市今晨发生 6.5 级地震。A video says a 6.5 earthquake hit the city this morning."
+        )
+        step(quake, "start_verification")
+        step(
+            quake,
+            "record_source",
+            source="中国地震台网 China Earthquake Networks Center",
+            source_urls=["https://news.example.gov/ceic/today"],
+            finding="今日本市无地震记录。No earthquake was recorded in the city today.",
+        )
+        step(quake, "confirm_false", verdict="fabricated", findings="视频为 AI 合成。The video is AI-generated.")
+        step(
+            quake,
+            "publish",
+            explanation="今晨本市没有发生地震。该视频由 AI 合成，画面中的“预警”并不存在。"
+            "There was no earthquake this morning; the video was generated with AI.",
+            evidence="中国地震台网今日记录中没有本市的地震；视频中的新闻台标与真实台标不符。"
+            "The national earthquake network recorded no earthquake here today; the news logo in the video is fake.",
+            claim_author="账号 quake-alerts-2046",
+        )
+
+        water = [
+            submit(
+                "false_information",
+                "有视频说自来水被投毒，画面像是合成的。A video claims tap water was poisoned.",
+                "https://video.example.com/v/water-poison",
+            ),
+            submit(
+                "false_information",
+                "同一条“自来水投毒”的视频在群里转发。The same tap-water video, shared in chat groups.",
+                "https://social.example.com/p/water-poison",
+            ),
+        ]
+        poisoned = open_from(water, "视频称自来水被投毒。A video claims the tap water has been poisoned.")
+        step(poisoned, "start_verification")
+        step(
+            poisoned,
+            "record_source",
+            source="市水务集团 City water company",
+            finding="水质检测正常，已索取书面说明。Water tests are normal; a written statement was requested.",
+        )
+
+        commands.case_open(
+            kind="rumor",
+            actor=agent,
+            arguments={
+                "claim": "合成音频称某银行即将倒闭。A synthetic audio clip says a bank is about to fail.",
+                "content_urls": ["https://audio.example.com/a/bank-run"],
+            },
+        )

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cases.commands import appeal_file_against_measure, complaint_submit
 from cases.errors import CommandInvalid
 from cases.kinds import kind_label
-from cases.selectors import public_provider
+from cases.selectors import public_notices, public_provider
 from cases.web.access import pop_filed_token, public_actor, tracked_case
 from cases.web.forms import ComplaintForm, MeasureAppealForm
 from cases.web.public_text import china_time
@@ -93,5 +93,7 @@ def filed(request: HttpRequest, reference: str) -> HttpResponse:
             "resolution_due": china_time(case.resolution_due_at),
             # Switching language reloads the page, and the link is shown only once.
             "hide_language_switch": bool(token),
+            # A refutation of the claim already published, linked on intake.
+            "notices": public_notices(case),
         },
     )

@@ -1,5 +1,5 @@
 """What staff do on a case page: take a workflow step, add an internal note, link the case to
-another, claim it, assign it or give it back.
+another, open a case of another kind from it, claim it, assign it or give it back.
 
 Each view checks the form, calls one command, and redirects to the case page (POST, redirect,
 GET) with a message saying what was done. A refusal is shown on the case page as it is now:
@@ -21,14 +21,23 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.actors import Actor
-from cases.actions import action_named
-from cases.commands import case_act, case_assign, case_claim, case_link, case_note_add, case_unassign
+from cases.actions import action_named, available_openings
+from cases.commands import case_act, case_assign, case_claim, case_link, case_note_add, case_open, case_unassign
 from cases.errors import MSG_TRANSITION_NOT_ALLOWED, DomainError, TransitionNotAllowed
+from cases.kinds import kind_label
 from cases.models import Case
 from cases.staff_queries import staff_case
 from cases.web.domain_errors import refusal_for
 from cases.web.staff_access import staff_member_required
-from cases.web.staff_action_forms import ActionForm, AssignForm, LinkForm, NoteForm, StaffForm, VersionForm
+from cases.web.staff_action_forms import (
+    ActionForm,
+    AssignForm,
+    LinkForm,
+    NoteForm,
+    OpeningForm,
+    StaffForm,
+    VersionForm,
+)
 from cases.web.staff_case_page import (
     ASSIGN,
     CLAIM,
@@ -38,6 +47,7 @@ from cases.web.staff_case_page import (
     action_prefix,
     case_controls,
     needs_staff,
+    opening_prefix,
     render_case_page,
     staff_choices,
 )
@@ -59,9 +69,10 @@ def _submit(
     run: Callable[[dict[str, Any]], Any],
     done: Callable[[Any], str],
     step_label: str,
+    goto: Callable[[Any], uuid.UUID] | None = None,
 ) -> HttpResponse:
     """Check the form, run the command with its data, and answer: the case page again with
-    the refusal, or a redirect to it with what was done."""
+    the refusal, or a redirect with what was done, to the case (or to the one `goto` names)."""
     if not form.is_valid():
         return render_case_page(request, actor, case, controls=case_controls(case, actor, bound=form), status=400)
     try:
@@ -87,7 +98,7 @@ def _submit(
             refusal=message,
         )
     messages.success(request, done(result))
-    return redirect("web:staff_case", case_id=case.id)
+    return redirect("web:staff_case", case_id=goto(result) if goto is not None else case.id)
 
 
 @never_cache
@@ -153,7 +164,7 @@ def staff_case_link(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> H
         request,
         actor,
         case,
-        LinkForm(request.POST, prefix=LINK),
+        LinkForm(request.POST, prefix=LINK, kind=case.kind),
         run=lambda data: case_link(
             case_id=case.id,
             actor=actor,
@@ -164,6 +175,40 @@ def staff_case_link(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> H
         done=lambda changed: _("Linked to %(reference)s.") % {"reference": changed.details["links"][-1]["reference"]},
         step_label=_("Link"),
     )
+
+
+@never_cache
+@require_POST
+@staff_member_required
+def staff_case_open(request: HttpRequest, actor: Actor, case_id: uuid.UUID, kind: str) -> HttpResponse:
+    """Open a case of another kind from this one (a refutation of the claim a complaint
+    reports), and go to it."""
+    case = _case_or_404(actor, case_id)
+    offer = next((offer for offer in available_openings(case, actor) if offer.kind == kind), None)
+    if offer is None:
+        raise Http404
+    form = OpeningForm(request.POST, action=offer.action, prefix=opening_prefix(kind))
+    return _submit(
+        request,
+        actor,
+        case,
+        form,
+        run=lambda data: case_open(
+            kind=kind,
+            actor=actor,
+            case_id=case.id,
+            expected_version=data["expected_version"],
+            arguments=form.command_arguments(),
+            also_from=form.also_from(),
+        ),
+        done=lambda opened: opened_message(opened),
+        step_label=str(offer.action.label),
+        goto=lambda opened: opened.id,
+    )
+
+
+def opened_message(opened: Case) -> str:
+    return _("Opened %(kind)s %(reference)s.") % {"kind": kind_label(opened.kind), "reference": opened.reference}
 
 
 @never_cache

@@ -18,6 +18,7 @@ from accounts.actors import Actor
 from cases.commands import case_assign_many, case_take_next
 from cases.commands.staff import AssignmentOutcome
 from cases.errors import CommandInvalid
+from cases.kinds import opened_on_their_own
 from cases.staff_queries import assignable_staff, queue_counts, queue_page
 from cases.web.staff_access import staff_member_required
 from cases.web.staff_display import case_url, queue_rows, queue_tabs
@@ -92,6 +93,8 @@ def _queue_context(
         "selected": set(bulk_form.ticked()),
         "search_form": AccountSearchForm(),
         "tabs": queue_tabs(queue_counts(actor=actor), filters),
+        # Kinds staff open themselves, rather than receive.
+        "openable": opened_on_their_own(),
         "rows": [],
         "filtered": False,
     }

@@ -29,6 +29,7 @@ from cases.selectors import (
     decision_appealable,
     open_decision_appeal,
     open_question,
+    public_notices,
     public_timeline,
     waiting_on_filer,
 )
@@ -210,6 +211,7 @@ def _case_page(
         "category": declaration.category_text(case.category) if not declaration.appeals_decisions else "",
         "appeal_target": _appeal_target(case) if declaration.appeals_decisions else "",
         "content_urls": case.details.get("content_urls", []),
+        "notices": public_notices(case),
     }
     return render(request, "public/track_case.html", context, status=status)
 

@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
 
 TEXT = "Written for the record."
 MEASURES = [{"measure": "warning", "account": "user-1"}]
+URLS = ["https://claims.example.com/p/1"]
+DAY = "2025-01-10"
 # Where the first choice is not what the test wants, or another argument depends on it.
 CHOICES = {
     ("complaint", "reject", "reason"): "invalid",
@@ -40,6 +42,10 @@ def arguments_for(kind: str, action: Action, other_reference: str) -> dict[str, 
             values[argument.name] = other_reference
         elif widget in ("text", "long"):
             values[argument.name] = TEXT
+        elif widget == "urls":
+            values[argument.name] = URLS
+        elif widget == "date":
+            values[argument.name] = DAY
         else:
             raise AssertionError(f"no test value for the {widget!r} widget of {kind}.{action.name}")
     return values
