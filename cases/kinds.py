@@ -100,6 +100,9 @@ class KindDeclaration:
     schema_versions: Mapping[str, int] = field(default_factory=dict)
     # What staff call the case's free text: "What was reported", "The appellant's statement".
     description_heading: StrOrPromise = ""
+    # The kind's own facts of a case, shown on the staff case page after the generic ones
+    # (what a feature-library entry matches, for instance): a list of `cases.display.Fact`.
+    facts: Callable[[Case], list[Any]] | None = None
     # Sort key among kinds in menus and on the flow page.
     order: int = 100
 

@@ -28,6 +28,7 @@ from cases.commands.complaints import (
     complaint_start_investigation,
     complaint_submit,
 )
+from cases.commands.features import feature_entry_propose, feature_matches_record
 from cases.commands.staff import (
     case_act,
     case_assign,
@@ -68,4 +69,6 @@ __all__ = [
     "complaint_resolve",
     "complaint_start_investigation",
     "complaint_submit",
+    "feature_entry_propose",
+    "feature_matches_record",
 ]

@@ -27,8 +27,10 @@ from cases.commands.common import (
     load_for_update,
     transition_command,
 )
+from cases.commands.features import feature_matches_record
 from cases.errors import CommandInvalid
-from cases.models import Priority
+from cases.feature_matching import Intake
+from cases.models import Evidence, Priority
 from cases.workflows.base import perform
 from cases.workflows.complaint import CATEGORY_PRIORITY, KIND, Category, Complaint, ComplaintEvent
 from cases.workflows.validation import choice, optional_text, required_text
@@ -100,7 +102,8 @@ def complaint_submit(
         raise CommandInvalid.single("organisation", MSG_NOT_A_PROVIDER)
     category = choice("category", category, Category)
     description = required_text("description", description, max_length=MAX_DESCRIPTION)
-    title = optional_text("title", title, max_length=MAX_TITLE) or _default_title(description)
+    given_title = optional_text("title", title, max_length=MAX_TITLE)
+    title = given_title or _default_title(description)
     urls = _clean_urls(content_urls)
     files = inspect_evidence(evidence)
     subject = data_subject_for(
@@ -127,6 +130,13 @@ def complaint_submit(
         actor=actor,
     )
     attach_evidence(complaint, files, actor=actor)
+    # Article 10: what was filed is checked against the feature library as it comes in.
+    stored = Evidence.objects.filter(case=complaint).values_list("id", "sha256") if files else []
+    # A title made from the description is not matched twice.
+    intake = Intake(
+        title=given_title, description=description, content_urls=urls, files=[(str(i), sha) for i, sha in stored]
+    )
+    feature_matches_record(complaint, intake, request_id=actor.request_id)
     return Submission(case=complaint, tracking_token=issue_tracking_token(complaint))
 
 
