@@ -16,6 +16,16 @@ class CaseEvent(models.TextChoices):
     SYNTHETIC_LABEL_CHECKED = "case.synthetic_label_checked", _("Synthetic-content label checked")
     NOTE_ADDED = "case.note_added", _("Internal note")
     LINKED = "case.linked", _("Linked to another case")
+    FEATURE_MATCHED = "case.feature_matched", _("Matched an entry of the feature library")
+
+
+class MatchPlace(models.TextChoices):
+    """Where in a filing an entry of the feature library matched (`case.feature_matched`)."""
+
+    TITLE = "title", _("Title")
+    DESCRIPTION = "description", _("Description")
+    CONTENT_URL = "content_url", _("Content address")
+    EVIDENCE = "evidence", _("Evidence file")
 
 
 def schema_version(event_type: str) -> int:

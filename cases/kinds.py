@@ -144,6 +144,9 @@ class KindDeclaration:
     # What the filer of a case that one of this kind answers (linked to it by the inverse of
     # `opening.link`) is told about it, if anything.
     public_notice: Callable[[Case], PublicNotice | None] | None = None
+    # The kind's own facts of a case, shown on the staff case page after the generic ones
+    # (what a feature-library entry matches, for instance): a list of `cases.display.Fact`.
+    facts: Callable[[Case], list[Any]] | None = None
     # Sort key among kinds in menus and on the flow page.
     order: int = 100
 

@@ -92,3 +92,15 @@ def _evidence_added(case: Case, data: dict[str, Any], event: Event) -> None:
 @applies(CaseEvent.SYNTHETIC_LABEL_CHECKED)
 def _label_checked(case: Case, data: dict[str, Any], event: Event) -> None:
     """What the label check found is read from the event itself."""
+
+
+@applies(CaseEvent.FEATURE_MATCHED)
+def _feature_matched(case: Case, data: dict[str, Any], event: Event) -> None:
+    """The match is listed on the case, once per entry; the first match of a filing carries
+    the priority it raised the case to."""
+    if "priority" in data:
+        case.priority = data["priority"]
+    match = {"entry_id": data["entry_id"], "reference": data["entry_reference"]}
+    known = list(case.details.get("feature_matches") or [])
+    if match not in known:
+        case.details = {**case.details, "feature_matches": [*known, match]}

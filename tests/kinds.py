@@ -6,6 +6,7 @@ Tests parametrised over `cases.kinds.declarations()` use these; a kind without a
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from accounts.actors import Actor
@@ -55,8 +56,22 @@ def file_rumor(organisation: Organisation, decider: Actor) -> Case:
     )
 
 
+def file_feature_entry(organisation: Organisation, decider: Actor) -> Case:
+    """A keyword entry `decider` proposes, so that anyone else may approve it. Each is unique:
+    the library refuses a second entry matching exactly what another does."""
+    return commands.feature_entry_propose(
+        actor=decider,
+        sort="text",
+        syntax="keywords",
+        value=f"冒充客服-{uuid.uuid4().hex[:8]}",
+        category="impersonation_fraud",
+        rule="Impersonating customer service (rule 4.2).",
+    )
+
+
 FILERS: dict[str, Callable[[Organisation, Actor], Case]] = {
     "complaint": file_complaint,
     "appeal": file_appeal,
     "rumor": file_rumor,
+    "feature_entry": file_feature_entry,
 }

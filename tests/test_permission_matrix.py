@@ -102,6 +102,8 @@ RULES.update(
         "api:staff:case-claim": Rule(STAFF, ("POST",), on_case=True),
         "api:staff:next-case": Rule(STAFF, ("POST",), on_case=False),
         "api:staff:measures": Rule(STAFF, ("GET",), on_case=False),
+        "web:staff_features": Rule(STAFF, ("GET", "POST"), on_case=False),
+        "api:staff:features": Rule(STAFF, ("GET", "POST"), on_case=False),
     }
 )
 

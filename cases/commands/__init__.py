@@ -28,6 +28,7 @@ from cases.commands.complaints import (
     complaint_start_investigation,
     complaint_submit,
 )
+from cases.commands.features import feature_entry_propose, feature_matches_record
 from cases.commands.openings import case_open, link_on_intake
 from cases.commands.staff import (
     case_act,
@@ -70,5 +71,7 @@ __all__ = [
     "complaint_resolve",
     "complaint_start_investigation",
     "complaint_submit",
+    "feature_entry_propose",
+    "feature_matches_record",
     "link_on_intake",
 ]

@@ -24,9 +24,11 @@ from cases.commands.common import (
     load_for_update,
     transition_command,
 )
+from cases.commands.features import feature_matches_record
 from cases.commands.openings import link_on_intake
 from cases.errors import CommandInvalid
-from cases.models import Priority
+from cases.feature_matching import Intake
+from cases.models import Evidence, Priority
 from cases.workflows.base import perform
 from cases.workflows.complaint import CATEGORY_PRIORITY, KIND, Category, Complaint, ComplaintEvent
 from cases.workflows.validation import choice, optional_text, required_text, web_addresses
@@ -70,7 +72,8 @@ def complaint_submit(
         raise CommandInvalid.single("organisation", MSG_NOT_A_PROVIDER)
     category = choice("category", category, Category)
     description = required_text("description", description, max_length=MAX_DESCRIPTION)
-    title = optional_text("title", title, max_length=MAX_TITLE) or _default_title(description)
+    given_title = optional_text("title", title, max_length=MAX_TITLE)
+    title = given_title or _default_title(description)
     urls = _clean_urls(content_urls)
     files = inspect_evidence(evidence)
     subject = data_subject_for(
@@ -100,6 +103,13 @@ def complaint_submit(
     # A claim already refuted at one of its addresses: link the two now, so that the
     # complainant is shown the refutation from the start.
     link_on_intake(complaint, request_id=actor.request_id)
+    # Article 10: what was filed is checked against the feature library as it comes in.
+    stored = Evidence.objects.filter(case=complaint).values_list("id", "sha256") if files else []
+    # A title made from the description is not matched twice.
+    intake = Intake(
+        title=given_title, description=description, content_urls=urls, files=[(str(i), sha) for i, sha in stored]
+    )
+    feature_matches_record(complaint, intake, request_id=actor.request_id)
     return Submission(case=complaint, tracking_token=issue_tracking_token(complaint))
 
 

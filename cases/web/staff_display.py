@@ -50,6 +50,8 @@ class QueueRow:
     due: str
     due_iso: str
     overdue: bool
+    # An entry of the feature library matched it when it was filed.
+    feature_match: bool
 
 
 def queue_rows(cases: list[Case], *, now: dt.datetime) -> list[QueueRow]:
@@ -66,6 +68,7 @@ def queue_rows(cases: list[Case], *, now: dt.datetime) -> list[QueueRow]:
             due=staff_time(case.due_at),
             due_iso=case.due_at.isoformat() if case.due_at else "",
             overdue=case.due_at is not None and case.due_at < now,
+            feature_match=bool(case.details.get("feature_matches")),
         )
         for case in cases
     ]
@@ -114,6 +117,8 @@ def case_facts(case: Case, *, now: dt.datetime) -> list[Fact]:
     ]
     if declaration.categories is not None:
         facts.append(fact(declaration.category_label, declaration.category_text(case.category)))
+    if declaration.facts is not None:
+        facts += declaration.facts(case)
     facts += [
         fact(_("State"), case.state_label),
         fact(_("Priority"), choice_text(Priority, case.priority)),
@@ -146,6 +151,9 @@ def case_facts(case: Case, *, now: dt.datetime) -> list[Fact]:
     public_page = declaration.public_page(case) if declaration.public_page is not None else None
     if public_page:
         facts.append(fact(_("Public page"), public_page, href=public_page))
+    matches = feature_match_facts(case)
+    if matches:
+        facts.append(matches)
     facts.append(fact(_("Created"), staff_time(case.created_at)))
     facts.append(fact(_("Version"), case.version))
     return facts
@@ -166,6 +174,15 @@ def measure_facts(case: Case, *, now: dt.datetime) -> Fact | None:
         text += " – " + choice_text(MeasureState, measure_state(ends_at, reversed_at, now=now))
         items.append(Item(text, href=account_url(item["account"]) if item["account"] else ""))
     return Fact(_("Measures"), items) if items else None
+
+
+def feature_match_facts(case: Case) -> Fact | None:
+    """The entries of the feature library the case matched when it was filed, each linked."""
+    items = [
+        Item(str(match["reference"]), href=case_url(match["entry_id"]), style="code")
+        for match in case.details.get("feature_matches") or []
+    ]
+    return Fact(_("Matches in the feature library"), items) if items else None
 
 
 def related_facts(case: Case, related: list[Case]) -> list[Fact]:

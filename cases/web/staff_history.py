@@ -28,7 +28,7 @@ from cases.display import (
     text_field,
     time_field,
 )
-from cases.events import CaseEvent, event_label
+from cases.events import CaseEvent, MatchPlace, event_label
 from cases.kinds import KindDeclaration, choice_text
 from cases.models import Case, Priority
 from cases.staff_queries import BROKEN, VERIFIED, CaseHistory
@@ -170,6 +170,9 @@ FIELD_ORDER = (
     "reference",
     "organisation_id",
     "title",
+    "entry_reference",
+    "where",
+    "matched",
     "priority",
     "assignee_id",
     "linked_reference",
@@ -189,7 +192,7 @@ FIELD_ORDER = (
 # Shown elsewhere on the row: the move between states, and the label box.
 _SHOWN_ELSEWHERE = frozenset({"from_state", "to_state", *LABEL_FIELDS})
 # Folded into the field beside them (a link's target).
-_FOLDED = frozenset({"linked_case_id"})
+_FOLDED = frozenset({"linked_case_id", "entry_id"})
 
 
 def event_facts(event: Event, context: DisplayContext) -> list[Fact]:
@@ -268,6 +271,10 @@ _RENDERERS: dict[str, Render] = {
     "content_type": text_field(gettext_lazy("Type"), style="code"),
     "size": _size,
     "sha256": text_field(gettext_lazy("SHA-256"), style="code"),
+    # A match in the feature library (`case.feature_matched`).
+    "entry_reference": linked_reference_field(gettext_lazy("Feature-library entry"), "entry_id"),
+    "where": lambda event, value, context: [fact(_("Where"), choice_text(MatchPlace, value))],
+    "matched": text_field(gettext_lazy("What matched"), style="code"),
 }
 
 

@@ -41,6 +41,8 @@ STAFF_OPERATIONS = {
     ),
     ("/api/v1/staff/next-case/", "post"): ("staff_next_case", {"200", "204", "400", "401", "403"}),
     ("/api/v1/staff/measures/", "get"): ("staff_account_measures", {"200", "400", "401", "403"}),
+    ("/api/v1/staff/features/", "get"): ("staff_feature_list", {"200", "400", "401", "403"}),
+    ("/api/v1/staff/features/", "post"): ("staff_feature_propose", {"201", "400", "401", "403"}),
 }
 
 

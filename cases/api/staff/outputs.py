@@ -60,6 +60,12 @@ class CaseRowOutput(CaseSummaryOutput):
     )
     overdue = serializers.SerializerMethodField()
     version = serializers.IntegerField(help_text="Send it back in If-Match to change the case.")
+    feature_matched = serializers.SerializerMethodField(
+        help_text="Whether an entry of the feature library matched the case when it was filed."
+    )
+
+    def get_feature_matched(self, case: Case) -> bool:
+        return bool(case.details.get("feature_matches"))
 
     def get_category_label(self, case: Case) -> str:
         return case.declaration.category_text(case.category)

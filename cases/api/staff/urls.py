@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.api.staff import views
+from cases.api.staff import features, views
 
 app_name = "staff"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("cases/<uuid:case_id>/claim/", views.CaseClaimApi.as_view(), name="case-claim"),
     path("next-case/", views.NextCaseApi.as_view(), name="next-case"),
     path("measures/", views.AccountMeasuresApi.as_view(), name="measures"),
+    path("features/", features.FeatureLibraryApi.as_view(), name="features"),
 ]

@@ -3,6 +3,7 @@
 Running it again changes nothing: the demo organisation marks that it has been done.
 """
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from accounts.actors import Actor
 from accounts.models import Organisation, Role, User
 from cases import commands
 from cases.measures import measure_reference
+from cases.models import Case
 
 DEMO_PROVIDER = "demo-provider"
 DEMO_LOGINS = [
@@ -149,6 +151,7 @@ class Command(BaseCommand):
             statement="视频开头已说明是演示，请复核。The video said it was a demonstration.",
         )
         self._seed_refutations(agent, submit, quake_complaints=[resolved, duplicate])
+        self._seed_feature_library(users, public, provider, sources={"fraud": waiting, "quake": resolved})
 
     def _seed_refutations(self, agent: Actor, submit: Any, *, quake_complaints: list[Any]) -> None:
         """Rumor refutations (article 11): one published, one being verified from two complaints,
@@ -222,4 +225,94 @@ class Command(BaseCommand):
                 "claim": "合成音频称某银行即将倒闭。A synthetic audio clip says a bank is about to fail.",
                 "content_urls": ["https://audio.example.com/a/bank-run"],
             },
+        )
+
+    def _seed_feature_library(
+        self, users: dict[str, User], public: Actor, provider: Organisation, sources: dict[str, Any]
+    ) -> None:
+        """Entries of each sort in force, one awaiting a second person, one retired and one
+        rejected; then a complaint that matches one of them."""
+        agent = Actor.for_user(users["agent"], request_id="demo-seed")
+        supervisor = Actor.for_user(users["supervisor"], request_id="demo-seed")
+
+        def propose(sort: str, value: str, category: str, rule: str, syntax: str = "", source: str = "") -> Any:
+            return commands.feature_entry_propose(
+                actor=agent,
+                sort=sort,
+                syntax=syntax,
+                value=value,
+                category=category,
+                rule=rule,
+                source_reference=source,
+            )
+
+        def step(entry: Any, action: str, **arguments: Any) -> Any:
+            version = Case.objects.values_list("version", flat=True).get(pk=entry.id)
+            return commands.case_act(
+                case_id=entry.id, actor=supervisor, expected_version=version, action=action, arguments=arguments
+            )
+
+        in_force = [
+            propose(
+                "text",
+                "冒充客服\n官方退款专员",
+                "impersonation_fraud",
+                "《平台公约》第 4.2 条：冒充官方客服。Platform rule 4.2: impersonating official customer service.",
+                syntax="keywords",
+                source=sources["fraud"].reference,
+            ),
+            propose(
+                "text",
+                r"(?i)(一键|免费)\s?换脸\s?(教程|软件)|deep\s?fake\s(tutorial|app)",
+                "face_voice_without_consent",
+                "入库标准 2.1：推广换脸教程和工具。Entry standard 2.1: promoting face-swap tutorials and tools.",
+                syntax="regex",
+            ),
+            propose(
+                "file",
+                hashlib.sha256(b"demo: the synthetic earthquake warning video").hexdigest(),
+                "false_information",
+                "已核实的合成“地震预警”视频。A verified synthetic earthquake-warning video.",
+                source=sources["quake"].reference,
+            ),
+            propose(
+                "account",
+                "fake-support",
+                "impersonation_fraud",
+                "冒充客服并使用合成声音的账号。An account impersonating support with a cloned voice.",
+            ),
+        ]
+        for entry in in_force:
+            step(entry, "approve")
+        propose(
+            "text",
+            "AI代写论文包过\n论文代写包过",
+            "illegal_harmful",
+            "入库标准 3.4：学术代写广告。Entry standard 3.4: ghost-writing adverts.",
+            syntax="keywords",
+        )
+        retired = propose(
+            "text",
+            "假地震预警",
+            "false_information",
+            "辟谣专项：合成地震预警。Rumour campaign: synthetic earthquake warnings.",
+            syntax="keywords",
+        )
+        step(retired, "approve")
+        step(retired, "retire", reason="该谣言已不再传播。The rumour has stopped spreading.")
+        rejected = propose(
+            "text",
+            "视频",
+            "other",
+            "过宽的试验条目。A trial entry, far too broad.",
+            syntax="keywords",
+        )
+        step(rejected, "reject", reason="会命中几乎所有举报。It would match nearly every complaint.")
+
+        commands.complaint_submit(
+            organisation=provider,
+            actor=public,
+            category="impersonation_fraud",
+            description="评论区有人冒充客服，说可以办理“官方退款”，让人先转账。",
+            content_urls=["https://video.example.com/v/9001"],
         )

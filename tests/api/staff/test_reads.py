@@ -45,6 +45,7 @@ def test_a_queue_row_says_what_the_case_is_and_where_it_stands(agent_api, agent,
         "overdue": False,
         "version": 2,
         "url": f"http://testserver{case_path(case.id)}",
+        "feature_matched": False,
     }
     assert parse_datetime(row["due_at"]) == case.due_at
 
