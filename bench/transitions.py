@@ -71,7 +71,11 @@ def lifecycle(assignee_id: int) -> list[Step]:
     note = "Within scope of the labelling rules."
     question = "Where did you first see the video?"
     answer = "On the provider's short-video feed."
-    resolution = {"outcome": "violation", "measures": ["label_added", "warning"], "summary": "Label added."}
+    resolution = {
+        "outcome": "violation",
+        "measures": ["label_added", {"measure": "warning", "account": "uploader-1"}],
+        "summary": "Label added.",
+    }
     return [
         Step("complaint_assign", {"assignee_id": assignee_id}, "case.assigned", {"assignee_id": assignee_id}),
         Step(
