@@ -17,12 +17,17 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from django.db.models import QuerySet
     from django_stubs_ext import StrOrPromise
     from rest_framework import serializers
 
+    from cases.display import Fact
     from cases.eventstore import Event
     from cases.models import Case
     from cases.sla import Limit
+    from cases.workflows.base import Argument
 
 # What the history shows for one field of an event: (label, values). A render function gets
 # the event, the value and the display context; see `cases.web.staff_history`.
@@ -52,6 +57,34 @@ class PublicEvent:
 
     title: StrOrPromise
     lines: PublicLines = no_lines
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Staff open cases of this kind themselves, from the workspace or the staff API.
+
+    `arguments` describes what the opening asks for, as a transition's arguments do; the
+    command that records the first event registers itself with
+    `cases.commands.opening.opening_command`."""
+
+    label: StrOrPromise
+    arguments: Mapping[str, Argument]
+    hint: StrOrPromise = ""
+
+
+@dataclass(frozen=True)
+class ClockCheck:
+    """A deadline the clock worker (`cases.commands.clock`) watches on cases of one kind.
+
+    Once it has passed, the worker takes the internal transition `action` (which records
+    `event`) exactly once per case. `candidates` narrows a queryset of the kind to the cases
+    whose deadline has passed at `now` (it should use an index); `due` says the same of one
+    case, and is asked again of each row once it is locked."""
+
+    action: str
+    event: str
+    candidates: Callable[[QuerySet[Any], dt.datetime], QuerySet[Any]]
+    due: Callable[[Case, dt.datetime], bool]
 
 
 @dataclass(frozen=True)
@@ -102,6 +135,26 @@ class KindDeclaration:
     description_heading: StrOrPromise = ""
     # Sort key among kinds in menus and on the flow page.
     order: int = 100
+    # How staff open a case of this kind themselves (None: only its filers open one).
+    opening: Opening | None = None
+    # Deadlines the clock worker watches, recording an event once each has passed.
+    clock_checks: tuple[ClockCheck, ...] = ()
+    # Facts of this kind shown on the case page after the generic ones (its details in words).
+    facts: Callable[[Case], list[Fact]] | None = None
+    # What the deadline running now (`Case.due_at`) is for, when it is not the usual first
+    # response or decision ("Report to the regulator").
+    deadline_label: Callable[[Case], StrOrPromise] | None = None
+    # Time limits published on the flow page besides first response and decision: (what, how long).
+    further_limits: Callable[[], list[tuple[StrOrPromise, StrOrPromise]]] | None = None
+
+    def case_facts(self, case: Case) -> list[Fact]:
+        return self.facts(case) if self.facts is not None else []
+
+    def deadline_text(self, case: Case) -> str:
+        return str(self.deadline_label(case)) if self.deadline_label is not None else ""
+
+    def published_further_limits(self) -> list[tuple[str, str]]:
+        return [(str(what), str(limit)) for what, limit in self.further_limits()] if self.further_limits else []
 
     def may_handle(self, case: Case, actor: Any) -> bool:
         return self.handler_rule is None or self.handler_rule(case, actor)
@@ -164,6 +217,11 @@ def declaration_of(kind: str) -> KindDeclaration:
 
 def declared(kind: str) -> bool:
     return kind in _DECLARATIONS
+
+
+def openable_kinds() -> list[KindDeclaration]:
+    """The kinds staff open cases of themselves."""
+    return [d for d in declarations() if d.opening is not None]
 
 
 def appeal_kinds() -> list[KindDeclaration]:

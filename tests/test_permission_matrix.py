@@ -75,6 +75,7 @@ RULES.update(
         "web:staff_login": Rule(OPEN, ("GET",), on_case=False),
         "web:staff_logout": Rule(OPEN, ("POST",), on_case=False),
         "web:staff_queue": Rule(STAFF, ("GET",), on_case=False),
+        "web:staff_case_new": Rule(STAFF, ("GET", "POST"), on_case=False),
         "web:staff_case": Rule(STAFF, ("GET",), on_case=True),
         "web:staff_evidence": Rule(STAFF, ("GET",), on_case=True),
         "web:staff_case_act": Rule(STAFF, ("POST",), on_case=True),
@@ -87,7 +88,7 @@ RULES.update(
         "web:staff_assign": Rule(STAFF, ("POST",), on_case=False),
         "web:staff_account_search": Rule(STAFF, ("GET",), on_case=False),
         "web:staff_account": Rule(STAFF, ("GET",), on_case=False),
-        "api:staff:cases": Rule(STAFF, ("GET",), on_case=False),
+        "api:staff:cases": Rule(STAFF, ("GET", "POST"), on_case=False),
         "api:staff:case": Rule(STAFF, ("GET",), on_case=True),
         "api:staff:case-events": Rule(STAFF, ("GET",), on_case=True),
         "api:staff:case-transition": Rule(STAFF, ("POST",), on_case=True),
@@ -147,6 +148,7 @@ def _kwargs(route: str, world: World, foreign: bool) -> dict[str, str]:
         "evidence_id": str(evidence.id),
         "action": "accept",
         "account": "user-1",
+        "kind": "incident",
     }
     names = [part.split(":")[-1].split(">")[0] for part in route.split("<")[1:]]
     missing = [name for name in names if name not in fillers]

@@ -28,6 +28,8 @@ from cases.commands.complaints import (
     complaint_start_investigation,
     complaint_submit,
 )
+from cases.commands.incidents import incident_open
+from cases.commands.opening import case_open
 from cases.commands.staff import (
     case_act,
     case_assign,
@@ -56,6 +58,7 @@ __all__ = [
     "case_claim",
     "case_link",
     "case_note_add",
+    "case_open",
     "case_take_next",
     "case_unassign",
     "command",
@@ -68,4 +71,5 @@ __all__ = [
     "complaint_resolve",
     "complaint_start_investigation",
     "complaint_submit",
+    "incident_open",
 ]

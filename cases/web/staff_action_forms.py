@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.actions import Action, ActionArgument
@@ -31,6 +32,7 @@ from cases.measures import (
     Measure,
     measure_items,
 )
+from cases.sla import CHINA_TIME
 from cases.web.forms import MSG_TOO_LONG
 from cases.workflows.validation import MAX_TEXT
 
@@ -43,6 +45,7 @@ MAX_RADIOS = 6
 MSG_VERSION_MISSING = _("This form is incomplete. Reload the case and try again.")
 MSG_MEASURE_MISSING = _("Choose the measure, or empty this row.")
 MSG_CHOOSE_PERSON = _("Choose a member of staff.")
+MSG_MOMENT_INVALID = _("Enter a date and time, for example 2025-01-10 14:00.")
 
 MEASURE_PARTS = ("measure", "account", "days", "notify_email")
 
@@ -79,6 +82,26 @@ def _staff_field(label: Any, staff: StaffChoices, *, required: bool, hint: Any =
         empty_value=None,
         help_text=hint,
         error_messages={"required": MSG_CHOOSE_PERSON},
+    )
+
+
+class BeijingDateTimeField(forms.DateTimeField):
+    """A date and time as staff type it: Beijing time, whatever the server's time zone."""
+
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+    def to_python(self, value: Any) -> Any:
+        with timezone.override(CHINA_TIME):
+            return super().to_python(value)
+
+
+def _moment_field(label: Any, *, required: bool, hint: Any = "") -> forms.Field:
+    return BeijingDateTimeField(
+        label=label,
+        required=required,
+        help_text=hint,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": MSG_MOMENT_INVALID},
     )
 
 
@@ -232,6 +255,8 @@ class ActionForm(StaffForm):
             self.fields[argument.name] = _staff_field(
                 spec.label, self.staff, required=argument.required, hint=spec.help
             )
+        elif widget == "moment":
+            self.fields[argument.name] = _moment_field(spec.label, required=argument.required, hint=spec.help)
         elif widget == "reference":
             field = _text_field(
                 spec.label, required=argument.required, long=False, max_length=MAX_REFERENCE, hint=spec.help
@@ -360,6 +385,15 @@ class ActionForm(StaffForm):
             bound = self[argument.name]
             parts.append(FormPart("radios" if bound.use_fieldset else "field", field=bound))
         return parts
+
+
+class OpeningForm(ActionForm):
+    """The form that opens a new case of a kind, with a field for each argument its opening
+    asks for. A new case has no version to check."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["expected_version"]
 
 
 def _measure_part_of(message: str) -> str:

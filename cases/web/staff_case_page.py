@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.selectors import active_staff
-from cases.actions import Action, available_actions
+from cases.actions import Action, BlockedAction, available_actions, blocked_actions
 from cases.models import Case
 from cases.staff_queries import case_contact, case_evidence, case_history, related_cases
 from cases.web.staff_action_forms import (
@@ -71,6 +71,9 @@ class CaseControls:
     unassign: VersionForm | None = None
     # Why the person may not take this case on (the four-eyes rule of appeals), if so.
     may_not_handle: str = ""
+    # Steps the state allows but a rule does not yet, with the reason (closing an incident
+    # before its report), so that nobody wonders where the step went.
+    blocked: list[BlockedAction] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -123,6 +126,7 @@ def case_controls(
         actions.append(ActionPanel(action=action, form=form, url=url))
     controls = CaseControls(
         actions=actions,
+        blocked=blocked_actions(case, actor),
         note=forms.make(NoteForm, NOTE),
         link=forms.make(LinkForm, LINK),
         urls={

@@ -4,7 +4,16 @@ import re
 
 from django.urls import path, register_converter
 
-from cases.web.views import filing, pages, staff, staff_accounts, staff_actions, staff_queue, tracking
+from cases.web.views import (
+    filing,
+    pages,
+    staff,
+    staff_accounts,
+    staff_actions,
+    staff_opening,
+    staff_queue,
+    tracking,
+)
 
 
 class ReferenceConverter:
@@ -63,6 +72,7 @@ urlpatterns = [
     path("staff/assign/", staff_queue.assign_selected, name="staff_assign"),
     path("staff/accounts/", staff_accounts.account_search, name="staff_account_search"),
     path("staff/accounts/<account:account>/", staff_accounts.account_page, name="staff_account"),
+    path("staff/cases/new/<slug:kind>/", staff_opening.staff_case_new, name="staff_case_new"),
     path("staff/cases/<uuid:case_id>/", staff.staff_case_page, name="staff_case"),
     path("staff/cases/<uuid:case_id>/actions/<slug:action>/", staff_actions.staff_case_act, name="staff_case_act"),
     path("staff/cases/<uuid:case_id>/notes/", staff_actions.staff_case_note, name="staff_case_note"),

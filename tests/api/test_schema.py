@@ -17,6 +17,7 @@ PUBLIC_OPERATIONS = {
 
 STAFF_OPERATIONS = {
     ("/api/v1/staff/cases/", "get"): ("staff_case_list", {"200", "400", "401", "403"}),
+    ("/api/v1/staff/cases/", "post"): ("staff_case_open", {"201", "400", "401", "403", "422"}),
     ("/api/v1/staff/cases/{case_id}/", "get"): ("staff_case_get", {"200", "304", "401", "403", "404"}),
     ("/api/v1/staff/cases/{case_id}/events/", "get"): ("staff_case_events", {"200", "401", "403", "404"}),
     ("/api/v1/staff/cases/{case_id}/transitions/{action}/", "post"): (

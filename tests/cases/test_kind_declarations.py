@@ -150,6 +150,15 @@ def test_every_kind_has_time_limits_a_reference_prefix_and_known_transitions(dec
     assert declaration.appealable_states <= set(declaration.states)
 
 
+@pytest.mark.parametrize("declaration", [d for d in KINDS if d.opening is not None], ids=lambda d: d.kind)
+def test_every_kind_staff_open_has_the_command_that_opens_it(declaration):
+    from cases.commands.opening import opening_step
+
+    step = opening_step(declaration.kind)
+    assert step is not None, f"register the command that opens {declaration.kind!r} with opening_command"
+    assert {a.name for a in step.arguments} == set(declaration.opening.arguments)
+
+
 def test_reference_prefixes_are_unique():
     prefixes = [d.reference_prefix for d in KINDS]
     assert len(prefixes) == len(set(prefixes))

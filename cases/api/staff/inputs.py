@@ -18,9 +18,10 @@ from rest_framework import serializers
 from cases.actions import Action, ActionArgument
 from cases.api.serializers import MAX_REFERENCE
 from cases.commands.staff import MAX_NOTE, MSG_UNKNOWN_ARGUMENT
-from cases.kinds import declarations
+from cases.kinds import declarations, openable_kinds
 from cases.links import LinkType
 from cases.measures import MAX_ACCOUNT, MAX_DAYS, MAX_MEASURES, Measure
+from cases.sla import CHINA_TIME
 from cases.staff_queries import QueueFilters
 from cases.workflows.validation import MAX_TEXT
 
@@ -28,6 +29,7 @@ MSG_UNKNOWN_FIELD = _("Unknown field.")
 MSG_UNKNOWN_KIND = _("“%(value)s” is not a kind of case.")
 MSG_UNKNOWN_STATE = _("“%(value)s” is not a state of any kind of case.")
 MSG_STATE_OF_OTHER_KIND = _("“%(value)s” is not a state of this kind of case.")
+MSG_NOT_OPENED_HERE = _("“%(value)s” is not a kind of case staff open.")
 
 MAX_CURSOR = 400
 # The largest id a database column of users can hold; larger numbers are refused here rather
@@ -209,6 +211,18 @@ class ArgumentsInput(StrictInput):
         return {argument.name: _argument_field(argument) for argument in self.action.arguments}
 
 
+class OpeningKindInput(serializers.Serializer):
+    """The kind of a case to open, from the body of the request that opens it (the rest of
+    the body holds the arguments its opening asks for)."""
+
+    kind = serializers.CharField(max_length=40, help_text="A kind of case staff open.")
+
+    def validate_kind(self, value: str) -> str:
+        if value not in {d.kind for d in openable_kinds()}:
+            raise serializers.ValidationError(str(MSG_NOT_OPENED_HERE % {"value": quoted(value)}))
+        return value
+
+
 def _argument_field(argument: ActionArgument) -> serializers.Field:
     """The field for one argument, by the widget its workflow declares for it."""
     spec, required = argument.spec, argument.required
@@ -220,4 +234,7 @@ def _argument_field(argument: ActionArgument) -> serializers.Field:
         return serializers.CharField(max_length=MAX_REFERENCE, allow_blank=not required, required=required)
     if spec.widget == "staff":
         return serializers.IntegerField(min_value=1, max_value=MAX_ID, allow_null=True, required=required)
+    if spec.widget == "moment":
+        # Without an offset, a time is Beijing time, as the forms take it.
+        return serializers.DateTimeField(required=required, allow_null=not required, default_timezone=CHINA_TIME)
     return serializers.CharField(max_length=MAX_TEXT, allow_blank=not required, required=required)

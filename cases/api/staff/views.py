@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -22,6 +23,7 @@ from rest_framework.serializers import Serializer
 from accounts.actors import Actor
 from cases import commands
 from cases.actions import Action, action_named
+from cases.api.idempotency import respond_idempotently
 from cases.api.staff import preconditions, schema
 from cases.api.staff.base import StaffApi
 from cases.api.staff.inputs import (
@@ -31,10 +33,12 @@ from cases.api.staff.inputs import (
     MeasuresQuery,
     NoInput,
     NoteInput,
+    OpeningKindInput,
     QueueQuery,
     quoted,
 )
 from cases.api.staff.outputs import CaseOutput, HistoryOutput, MeasureListOutput, QueuePageOutput
+from cases.commands.opening import opening_step
 from cases.commands.staff import MSG_UNKNOWN_ACTION
 from cases.errors import CaseNotFound
 from cases.models import Case
@@ -83,6 +87,20 @@ _ACTION_EXAMPLES = [
 ]
 
 
+_OPEN_EXAMPLES = [
+    OpenApiExample(
+        "Open an incident",
+        value={
+            "kind": "incident",
+            "grade": "major",
+            "service": "Face-swap video generation",
+            "description": "Generated videos were served without their AI-generated label for two hours.",
+            "first_response": "Generation suspended; labelling service restarted.",
+        },
+    ),
+]
+
+
 class CaseQueueApi(StaffApi):
     @extend_schema(
         operation_id="staff_case_list",
@@ -99,6 +117,39 @@ class CaseQueueApi(StaffApi):
         query = _validated(QueueQuery, request.query_params)
         page = queue_page(actor=self.actor, filters=query.filters(), cursor=query.validated_data["cursor"])
         return Response(QueuePageOutput(page, context={"request": request}).data)
+
+    @extend_schema(
+        operation_id="staff_case_open",
+        summary="Open a new case",
+        description=(
+            "For the kinds of case staff open themselves, such as an incident. The body names the `kind` and "
+            "holds the arguments its opening asks for, as a step's arguments are described. Answers 201 with "
+            "the new case in your organisation. Send an Idempotency-Key to retry without opening it twice."
+        ),
+        tags=schema.TAGS,
+        request=OpenApiTypes.OBJECT,
+        parameters=schema.OPEN_PARAMETERS,
+        responses={201: CaseOutput, **schema.error_responses(400, 422)},
+        examples=_OPEN_EXAMPLES,
+    )
+    def post(self, request: Request) -> Response:
+        # Keys are the caller's own: two people may pick the same one.
+        scope = f"staff.cases.open.{self.actor.user_id}"
+        return respond_idempotently(request, scope=scope, handle=lambda: self._open(request))
+
+    def _open(self, request: Request) -> Response:
+        body = request.data if isinstance(request.data, dict) else {}
+        kind = _validated(OpeningKindInput, {"kind": body.get("kind")}).validated_data["kind"]
+        step = opening_step(kind)
+        if step is None:  # declared but with no command registered to open it
+            raise UnknownAction(str(MSG_UNKNOWN_ACTION % {"action": "open"}))
+        rest = {name: value for name, value in body.items() if name != "kind"}
+        arguments = _validated(ArgumentsInput.for_action(step), rest).validated_data
+        case = commands.case_open(actor=self.actor, kind=kind, arguments=dict(arguments))
+        response = _case_answer(request, self.actor, case.id)
+        response.status_code = status.HTTP_201_CREATED
+        response["Location"] = request.build_absolute_uri(reverse("api:staff:case", kwargs={"case_id": case.id}))
+        return response
 
 
 class CaseApi(StaffApi):

@@ -18,9 +18,10 @@ from accounts.actors import Actor
 from cases.commands import case_assign_many, case_take_next
 from cases.commands.staff import AssignmentOutcome
 from cases.errors import CommandInvalid
+from cases.kinds import openable_kinds
 from cases.staff_queries import assignable_staff, queue_counts, queue_page
 from cases.web.staff_access import staff_member_required
-from cases.web.staff_display import case_url, queue_rows, queue_tabs
+from cases.web.staff_display import case_url, opening_links, queue_rows, queue_tabs
 from cases.web.staff_forms import AccountSearchForm, BulkAssignForm, QueueFilterForm
 
 TEMPLATE = "staff/queue.html"
@@ -92,6 +93,8 @@ def _queue_context(
         "selected": set(bulk_form.ticked()),
         "search_form": AccountSearchForm(),
         "tabs": queue_tabs(queue_counts(actor=actor), filters),
+        # The kinds of case staff open themselves, each with its form.
+        "openings": opening_links(openable_kinds()),
         "rows": [],
         "filtered": False,
     }

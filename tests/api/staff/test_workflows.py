@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 TEXT = "Written for the record."
 MEASURES = [{"measure": "warning", "account": "user-1"}]
+MOMENT = "2025-01-10T10:00:00+08:00"
 # Where the first choice is not what the test wants, or another argument depends on it.
 CHOICES = {
     ("complaint", "reject", "reason"): "invalid",
@@ -40,6 +41,8 @@ def arguments_for(kind: str, action: Action, other_reference: str) -> dict[str, 
             values[argument.name] = other_reference
         elif widget in ("text", "long"):
             values[argument.name] = TEXT
+        elif widget == "moment":
+            values[argument.name] = MOMENT
         else:
             raise AssertionError(f"no test value for the {widget!r} widget of {kind}.{action.name}")
     return values
