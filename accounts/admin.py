@@ -29,8 +29,8 @@ def _without(fieldsets: Fieldsets, hidden: set[str]) -> Fieldsets:
 
 @admin.register(Organisation, site=site)
 class OrganisationAdmin(RoleAdmin):
-    list_display = ["name", "slug", "kind"]
-    list_filter = ["kind"]
+    list_display = ["name", "slug", "kind", "critical_infrastructure"]
+    list_filter = ["kind", "critical_infrastructure"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 

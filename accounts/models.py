@@ -13,6 +13,12 @@ class Organisation(models.Model):
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # Operators of critical information infrastructure report serious incidents sooner.
+    critical_infrastructure = models.BooleanField(
+        _("operator of critical information infrastructure"),
+        default=False,
+        help_text=_("Serious incidents of such an operator must be reported to the regulator sooner."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

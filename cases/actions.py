@@ -9,18 +9,17 @@ own) are never offered.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django_fsm import has_transition_perm
+from django_fsm import can_proceed, has_transition_perm
 
 from cases.events import CaseEvent
 from cases.kinds import declaration_of, openable_from
-from cases.workflows.base import Argument
+from cases.workflows.base import Argument, unmet_condition
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
-
     from django_stubs_ext import StrOrPromise
 
     from accounts.actors import Actor
@@ -43,18 +42,24 @@ class Action:
     arguments: list[ActionArgument]
 
 
-def _arguments(case_class: type[Case], name: str, declared: dict[str, Argument]) -> list[ActionArgument]:
-    return _arguments_of(inspect.unwrap(getattr(case_class, name)), declared)
+@dataclass(frozen=True)
+class BlockedAction:
+    """A step the case's state allows but one of its rules does not yet, and why."""
+
+    action: Action
+    reason: str
 
 
-# Keyword arguments a body gets from the command, never from the person taking the step.
-_GIVEN = frozenset({"actor", "sources"})
-
-
-def _arguments_of(body: Callable[..., Any], declared: Mapping[str, Argument]) -> list[ActionArgument]:
+def arguments_of(
+    function: Any, declared: Mapping[str, Argument], *, besides: Iterable[str] = ("actor",)
+) -> list[ActionArgument]:
+    """What a transition body or a command asks for: each keyword-only parameter but those
+    `besides`, required when it has no default, described by `declared`."""
+    body = inspect.unwrap(function)
+    skipped = set(besides)
     found = []
     for parameter in inspect.signature(body).parameters.values():
-        if parameter.kind is not inspect.Parameter.KEYWORD_ONLY or parameter.name in _GIVEN:
+        if parameter.kind is not inspect.Parameter.KEYWORD_ONLY or parameter.name in skipped:
             continue
         spec = declared.get(parameter.name) or Argument(parameter.name)
         found.append(ActionArgument(parameter.name, parameter.default is inspect.Parameter.empty, spec))
@@ -74,7 +79,7 @@ def staff_transitions(case_class: type[Case]) -> list[Action]:
                 name=transition.name,
                 label=transition.custom["label"],
                 target=transition.target,
-                arguments=_arguments(case_class, transition.name, transition.custom.get("arguments", {})),
+                arguments=arguments_of(getattr(case_class, transition.name), transition.custom.get("arguments", {})),
             )
     return list(actions.values())
 
@@ -94,6 +99,26 @@ def available_actions(case: Case, actor: Actor) -> list[Action]:
     return sorted(available, key=lambda a: list(offered).index(a.name))
 
 
+def blocked_actions(case: Case, actor: Actor) -> list[BlockedAction]:
+    """The steps `actor` could take in this state but for a rule the case does not meet yet
+    (closing an incident before its report is recorded), each with the rule's reason."""
+    if not (actor.is_provider_staff and actor.works_for(case.organisation_id)):
+        return []
+    if not case.declaration.may_handle(case, actor):
+        return []
+    blocked = []
+    for action in staff_transitions(type(case)):
+        method = getattr(case, action.name)
+        if can_proceed(method) or not can_proceed(method, check_conditions=False):
+            continue
+        reason = unmet_condition(case, action.name)
+        # Asked of the transition directly: django-fsm's has_transition_perm checks the
+        # conditions too, which are what fails here.
+        if reason and method._django_fsm.has_transition_perm(case, case.state, actor):
+            blocked.append(BlockedAction(action=action, reason=reason))
+    return blocked
+
+
 def action_named(case: Case, name: str) -> Action | None:
     """The staff transition of this kind called `name`, in any state (None if there is none)."""
     return next((a for a in staff_transitions(type(case)) if a.name == name), None)
@@ -106,6 +131,9 @@ def argument_values(action: Action, given: dict[str, Any]) -> dict[str, Any]:
 
 # --- Opening a case of another kind ---------------------------------------------------------
 
+# Keyword arguments an opening's body gets from the command, never from the person opening.
+OPENING_GIVEN = ("actor", "organisation", "sources")
+
 
 def opening_action(declaration: KindDeclaration) -> Action:
     """What opening a case of the kind asks of staff, as a step for forms and the API."""
@@ -116,7 +144,7 @@ def opening_action(declaration: KindDeclaration) -> Action:
         name=f"open_{declaration.kind}",
         label=opening.label,
         target=opening.state,
-        arguments=_arguments_of(opening.body, opening.arguments),
+        arguments=arguments_of(opening.body, opening.arguments, besides=OPENING_GIVEN),
     )
 
 

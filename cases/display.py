@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -36,11 +37,41 @@ def case_url(case_id: Any) -> str:
 
 @dataclass(frozen=True)
 class Item:
-    """One value of a fact: plain text, free text kept with its line breaks, code, or a link."""
+    """One value of a fact: plain text, free text kept with its line breaks, code, a link, or
+    a deadline (its Beijing time, and the time left, which the page counts down)."""
 
     text: str
     href: str = ""
-    style: str = "text"  # "text", "long", "code" or "url"
+    style: str = "text"  # "text", "long", "code", "url" or "deadline"
+    # A deadline's moment (ISO 8601) and the time left when the page was drawn.
+    moment: str = ""
+    left: str = ""
+
+
+# Past this many days the time left is told in days; closer, in hours, minutes and seconds.
+COUNTDOWN_DAYS_FROM = 2
+
+
+def time_left(due: dt.datetime, now: dt.datetime) -> str:
+    """'3:59:12 left', 'overdue by 0:01:30', or '5 days left': what static/js/countdown.js
+    then keeps current, worded the same way."""
+    seconds = int(abs((due - now).total_seconds()))
+    days = seconds // 86400
+    if days >= COUNTDOWN_DAYS_FROM:
+        span = _("%(days)s days") % {"days": days}
+    else:
+        span = f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return _("%(time)s left") % {"time": span} if due >= now else _("overdue by %(time)s") % {"time": span}
+
+
+def deadline_item(due: dt.datetime, *, now: dt.datetime | None = None, text: str = "") -> Item:
+    """A deadline as a fact's value: Beijing time (or `text`), and the time left counting down."""
+    return Item(
+        text or staff_time(due),
+        style="deadline",
+        moment=due.isoformat(),
+        left=time_left(due, now or timezone.now()),
+    )
 
 
 @dataclass(frozen=True)

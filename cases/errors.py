@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 MSG_CONFLICT = _("This case was changed by someone else (now at version %(current)s, you had %(expected)s).")
 MSG_NOT_FOUND = _("No such case.")
 MSG_TRANSITION_NOT_ALLOWED = _("“%(action)s” is not possible while the case is %(state)s.")
+MSG_TRANSITION_REFUSED = _("“%(action)s” is not possible yet: %(reason)s")
 MSG_FORBIDDEN = _("You are not allowed to do this on this case.")
 
 
@@ -32,10 +33,18 @@ class CaseNotFound(DomainError):
 
 
 class TransitionNotAllowed(DomainError):
-    def __init__(self, *, action: str, state: str) -> None:
+    """A step the case's state does not allow, or (with `reason`) a rule of the step that the
+    case does not meet yet."""
+
+    def __init__(self, *, action: str, state: str, reason: str = "") -> None:
         self.action = action
         self.state = state
-        super().__init__(str(MSG_TRANSITION_NOT_ALLOWED % {"action": action, "state": state}))
+        self.reason = reason
+        if reason:
+            message = MSG_TRANSITION_REFUSED % {"action": action, "reason": reason}
+        else:
+            message = MSG_TRANSITION_NOT_ALLOWED % {"action": action, "state": state}
+        super().__init__(str(message))
 
 
 class TransitionForbidden(DomainError):

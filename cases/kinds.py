@@ -17,9 +17,13 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from django.db.models import QuerySet
     from django_stubs_ext import StrOrPromise
     from rest_framework import serializers
 
+    from cases.display import Fact
     from cases.eventstore import Event
     from cases.models import Case
     from cases.sla import Limit
@@ -60,21 +64,25 @@ class Opening:
     """Staff open a case of this kind from cases of other kinds (a refutation from the
     complaints about a rumor), or on its own.
 
-    `body(case, *, actor, sources, **arguments)` checks the arguments staff give (described
-    by `arguments`, in the body's order) and returns the kind's data of the opening `event`;
-    `sources` are the cases it is opened from. The generic command adds the reference, the
-    organisation, the deadlines and `state`, and records `link` on the new case for each
-    source (and its inverse on the source)."""
+    `body(case, *, actor, organisation, sources, **arguments)` checks the arguments staff give
+    (described by `arguments`, in the body's order) and returns the kind's data of the opening
+    `event`; `organisation` is the one it is opened in, `sources` the cases it is opened from.
+    The generic command adds the reference, the organisation, the deadlines and `state`, and
+    records `link` on the new case for each source (and its inverse on the source). An opening
+    with no `from_kinds` is only ever opened on its own (an incident)."""
 
     label: StrOrPromise
     event: str
     state: str
-    link: str
     body: Callable[..., dict[str, Any]]
+    # The link the new case records to each case it is opened from (none when it has none).
+    link: str = ""
     from_kinds: frozenset[str] = frozenset()
     arguments: Mapping[str, Argument] = field(default_factory=dict)
     # Whether it may also be opened on its own, from no case at all.
     standalone: bool = True
+    # A sentence shown above the opening form (what opening one sets off).
+    hint: StrOrPromise = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,21 @@ class PublicNotice:
     text: StrOrPromise
     url: str = ""
     link_text: StrOrPromise = ""
+
+
+@dataclass(frozen=True)
+class ClockCheck:
+    """A deadline the clock worker (`cases.commands.clock`) watches on cases of one kind.
+
+    Once it has passed, the worker takes the internal transition `action` (which records
+    `event`) exactly once per case. `candidates` narrows a queryset of the kind to the cases
+    whose deadline has passed at `now` (it should use an index); `due` says the same of one
+    case, and is asked again of each row once it is locked."""
+
+    action: str
+    event: str
+    candidates: Callable[[QuerySet[Any], dt.datetime], QuerySet[Any]]
+    due: Callable[[Case, dt.datetime], bool]
 
 
 @dataclass(frozen=True)
@@ -145,10 +168,26 @@ class KindDeclaration:
     # `opening.link`) is told about it, if anything.
     public_notice: Callable[[Case], PublicNotice | None] | None = None
     # The kind's own facts of a case, shown on the staff case page after the generic ones
-    # (what a feature-library entry matches, for instance): a list of `cases.display.Fact`.
-    facts: Callable[[Case], list[Any]] | None = None
+    # (what a feature-library entry matches, an incident's details in words).
+    facts: Callable[[Case], list[Fact]] | None = None
     # Sort key among kinds in menus and on the flow page.
     order: int = 100
+    # Deadlines the clock worker watches, recording an event once each has passed.
+    clock_checks: tuple[ClockCheck, ...] = ()
+    # What the deadline running now (`Case.due_at`) is for, when it is not the usual first
+    # response or decision ("Report to the regulator").
+    deadline_label: Callable[[Case], StrOrPromise] | None = None
+    # Time limits published on the flow page besides first response and decision: (what, how long).
+    further_limits: Callable[[], list[tuple[StrOrPromise, StrOrPromise]]] | None = None
+
+    def case_facts(self, case: Case) -> list[Fact]:
+        return self.facts(case) if self.facts is not None else []
+
+    def deadline_text(self, case: Case) -> str:
+        return str(self.deadline_label(case)) if self.deadline_label is not None else ""
+
+    def published_further_limits(self) -> list[tuple[str, str]]:
+        return [(str(what), str(limit)) for what, limit in self.further_limits()] if self.further_limits else []
 
     def may_handle(self, case: Case, actor: Any) -> bool:
         return self.handler_rule is None or self.handler_rule(case, actor)

@@ -48,7 +48,7 @@ def link_allowed(link: str, kind: str, other_kind: str) -> bool:
 
     for declaration in declarations():
         opening = declaration.opening
-        if opening is None:
+        if opening is None or not opening.link:  # opened only on its own, linked to nothing
             continue
         if link == opening.link:
             return kind == declaration.kind and other_kind in opening.from_kinds
@@ -64,7 +64,7 @@ def links_offered(kind: str) -> list[LinkType]:
     offered = list(FREE_LINKS)
     for declaration in declarations():
         opening = declaration.opening
-        if opening is None:
+        if opening is None or not opening.link:  # opened only on its own, linked to nothing
             continue
         if kind == declaration.kind:
             offered.append(LinkType(opening.link))

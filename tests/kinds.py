@@ -69,9 +69,31 @@ def file_feature_entry(organisation: Organisation, decider: Actor) -> Case:
     )
 
 
+def file_incident(organisation: Organisation, decider: Actor) -> Case:
+    """A major incident, whose report to the regulator is recorded at once, so that every step
+    (closing included) is open to the walks through the workflow."""
+    incident = commands.case_open(
+        kind="incident",
+        actor=decider,
+        arguments={
+            "grade": "major",
+            "service": "Face-swap video generation",
+            "description": "Generated videos went out without their AI-generated label.",
+        },
+    )
+    return commands.case_act(
+        case_id=incident.id,
+        actor=decider,
+        expected_version=1,
+        action="report",
+        arguments={"authority": "Provincial cyberspace administration"},
+    )
+
+
 FILERS: dict[str, Callable[[Organisation, Actor], Case]] = {
     "complaint": file_complaint,
     "appeal": file_appeal,
     "rumor": file_rumor,
     "feature_entry": file_feature_entry,
+    "incident": file_incident,
 }

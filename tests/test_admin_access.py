@@ -105,6 +105,20 @@ def test_an_administrator_adds_an_organisation(administrator):
     assert Organisation.objects.get(slug="new-provider").kind == Organisation.Kind.PROVIDER
 
 
+def test_an_administrator_marks_an_operator_of_critical_information_infrastructure(administrator, provider):
+    client = signed_in(administrator)
+    change = reverse("admin:accounts_organisation_change", args=[provider.pk])
+    assert 'name="critical_infrastructure"' in client.get(change).content.decode()
+
+    response = client.post(
+        change, {"name": provider.name, "slug": provider.slug, "kind": provider.kind, "critical_infrastructure": "on"}
+    )
+
+    assert response.status_code == 302
+    provider.refresh_from_db()
+    assert provider.critical_infrastructure is True
+
+
 def test_an_administrator_changes_a_users_role(administrator, provider):
     person = make_staff(provider, "li.na", Role.AGENT)
     client = signed_in(administrator)

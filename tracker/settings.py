@@ -259,6 +259,14 @@ RATE_LIMIT_TRUSTED_PROXIES = _env_int("RATE_LIMIT_TRUSTED_PROXIES", 0)
 # How long a dispatcher may hold a batch of outbox messages before another takes them over.
 OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 60)
 
+# Incidents graded relatively major or above must be reported to the regulator within this
+# many hours of being recorded; sooner by an operator of critical information infrastructure.
+INCIDENT_REPORT_HOURS = _env_int("INCIDENT_REPORT_HOURS", 4)
+INCIDENT_REPORT_HOURS_CII = _env_int("INCIDENT_REPORT_HOURS_CII", 1)
+
+# How often the clock worker looks for deadlines that have passed.
+CLOCK_POLL_SECONDS = _env_int("CLOCK_POLL_SECONDS", 30)
+
 # Network logs must be kept at least six months (Cybersecurity Law art. 21).
 EVENT_RETENTION_DAYS = max(_env_int("EVENT_RETENTION_DAYS", 3 * 365), 183)
 

@@ -1,5 +1,5 @@
-"""Opening a case of a kind that staff open themselves (a rumor refutation), from the cases it
-answers or on its own, and linking newly filed cases to the cases that already answer them.
+"""Opening a case of a kind that staff open themselves (a rumor refutation, an incident), from
+the cases it answers or on its own, and linking newly filed cases to the cases that already answer them.
 
 Both work from the kinds' declarations (`KindDeclaration.opening`, `intake_links`); nothing
 here names a kind.
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
+from accounts.models import Organisation
 from cases import sla
 from cases.actions import argument_values, opening_action
 from cases.commands.common import command, issue_reference, load_for_update
@@ -121,7 +122,8 @@ def case_open(
         raise CommandInvalid.single("also_from", MSG_NEEDS_A_CASE % {"kind": kind_label(kind)})
 
     case = declaration.model(id=uuid.uuid4())
-    data = opening.body(case, actor=actor, sources=sources, **values)
+    organisation = Organisation.objects.get(pk=actor.organisation_id)
+    data = opening.body(case, actor=actor, organisation=organisation, sources=sources, **values)
     first_response_due_at, resolution_due_at = sla.deadlines_for(kind, timezone.now())
     case.record(
         opening.event,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.actions import Action, ActionArgument
@@ -32,6 +33,7 @@ from cases.measures import (
     Measure,
     measure_items,
 )
+from cases.sla import CHINA_TIME
 from cases.web.forms import MSG_TOO_LONG
 from cases.workflows.validation import MAX_TEXT, MSG_DATE_INVALID
 
@@ -44,6 +46,7 @@ MAX_RADIOS = 6
 MSG_VERSION_MISSING = _("This form is incomplete. Reload the case and try again.")
 MSG_MEASURE_MISSING = _("Choose the measure, or empty this row.")
 MSG_CHOOSE_PERSON = _("Choose a member of staff.")
+MSG_MOMENT_INVALID = _("Enter a date and time, for example 2025-01-10 14:00.")
 
 MEASURE_PARTS = ("measure", "account", "days", "notify_email")
 
@@ -104,6 +107,26 @@ def _date_field(label: Any, *, required: bool, hint: Any = "") -> forms.Field:
         input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": MSG_DATE_INVALID},
+    )
+
+
+class BeijingDateTimeField(forms.DateTimeField):
+    """A date and time as staff type it: Beijing time, whatever the server's time zone."""
+
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+    def to_python(self, value: Any) -> Any:
+        with timezone.override(CHINA_TIME):
+            return super().to_python(value)
+
+
+def _moment_field(label: Any, *, required: bool, hint: Any = "") -> forms.Field:
+    return BeijingDateTimeField(
+        label=label,
+        required=required,
+        help_text=hint,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": MSG_MOMENT_INVALID},
     )
 
 
@@ -259,6 +282,8 @@ class ActionForm(StaffForm):
             self.fields[argument.name] = _staff_field(
                 spec.label, self.staff, required=argument.required, hint=spec.help
             )
+        elif widget == "moment":
+            self.fields[argument.name] = _moment_field(spec.label, required=argument.required, hint=spec.help)
         elif widget == "reference":
             field = _text_field(
                 spec.label, required=argument.required, long=False, max_length=MAX_REFERENCE, hint=spec.help
@@ -409,13 +434,15 @@ def _measure_part_of(message: str) -> str:
 
 class OpeningForm(ActionForm):
     """The form that opens a case of another kind: the arguments its opening asks for, and the
-    references of further cases it answers. Opened from a case, it carries that case's version;
-    opened on its own (`standalone`), there is none."""
+    references of further cases it answers (unless it answers none: `linked` false). Opened from
+    a case, it carries that case's version; opened on its own (`standalone`), there is none."""
 
-    def __init__(self, *args: Any, standalone: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, standalone: bool = False, linked: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if standalone:
             del self.fields["expected_version"]
+        if not linked:
+            return
         self.fields["also_from"] = forms.CharField(
             label=_("Other cases about the same thing (optional)")
             if not standalone
@@ -430,6 +457,8 @@ class OpeningForm(ActionForm):
 
     @property
     def parts(self) -> list[FormPart]:
+        if "also_from" not in self.fields:
+            return super().parts
         return [*super().parts, FormPart("field", field=self["also_from"])]
 
     def also_from(self) -> list[str]:

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.actors import Actor
-from cases.actions import Action, available_actions, available_openings
+from cases.actions import Action, BlockedAction, available_actions, available_openings, blocked_actions
 from cases.models import Case
 from cases.scope import colleagues
 from cases.staff_queries import case_contact, case_evidence, case_history, related_cases
@@ -88,6 +88,9 @@ class CaseControls:
     unassign: VersionForm | None = None
     # Why the person may not take this case on (the four-eyes rule of appeals), if so.
     may_not_handle: str = ""
+    # Steps the state allows but a rule does not yet, with the reason (closing an incident
+    # before its report), so that nobody wonders where the step went.
+    blocked: list[BlockedAction] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -148,6 +151,7 @@ def case_controls(
     controls = CaseControls(
         actions=actions,
         openings=openings,
+        blocked=blocked_actions(case, actor),
         note=forms.make(NoteForm, NOTE),
         link=forms.make(LinkForm, LINK, kind=case.kind),
         urls={

@@ -13,9 +13,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from cases.display import Fact, Item, case_url, fact, staff_time
+from cases.display import Fact, Item, case_url, deadline_item, fact, staff_time, time_left
 from cases.events import CaseEvent
-from cases.kinds import choice_text, declarations, kind_label
+from cases.kinds import KindDeclaration, choice_text, declarations, kind_label
 from cases.links import LinkType, case_links
 from cases.measures import Measure, MeasureState, measure_reference, measure_state, recorded_measures
 from cases.models import Case, Priority
@@ -52,6 +52,10 @@ class QueueRow:
     overdue: bool
     # An entry of the feature library matched it when it was filed.
     feature_match: bool
+    # The time left (counted down on the page), and what the deadline is for when it is not
+    # the usual one.
+    left: str = ""
+    due_for: str = ""
 
 
 def queue_rows(cases: list[Case], *, now: dt.datetime) -> list[QueueRow]:
@@ -69,8 +73,26 @@ def queue_rows(cases: list[Case], *, now: dt.datetime) -> list[QueueRow]:
             due_iso=case.due_at.isoformat() if case.due_at else "",
             overdue=case.due_at is not None and case.due_at < now,
             feature_match=bool(case.details.get("feature_matches")),
+            left=time_left(case.due_at, now) if case.due_at else "",
+            due_for=case.declaration.deadline_text(case) if case.due_at else "",
         )
         for case in cases
+    ]
+
+
+@dataclass(frozen=True)
+class OpeningLink:
+    """A kind of case staff may open themselves, and where its form is."""
+
+    label: str
+    url: str
+
+
+def opening_links(openable: list[KindDeclaration]) -> list[OpeningLink]:
+    return [
+        OpeningLink(label=str(d.opening.label), url=reverse("web:staff_open", kwargs={"kind": d.kind}))
+        for d in openable
+        if d.opening is not None
     ]
 
 
@@ -117,8 +139,7 @@ def case_facts(case: Case, *, now: dt.datetime) -> list[Fact]:
     ]
     if declaration.categories is not None:
         facts.append(fact(declaration.category_label, declaration.category_text(case.category)))
-    if declaration.facts is not None:
-        facts += declaration.facts(case)
+    facts += declaration.case_facts(case)
     facts += [
         fact(_("State"), case.state_label),
         fact(_("Priority"), choice_text(Priority, case.priority)),
@@ -128,7 +149,9 @@ def case_facts(case: Case, *, now: dt.datetime) -> list[Fact]:
         due = staff_time(case.due_at)
         if case.due_at < now:
             due = _("%(moment)s – overdue") % {"moment": due}
-        facts.append(fact(_("Due now"), due))
+        due_for = declaration.deadline_text(case)
+        label = _("Due now: %(what)s") % {"what": due_for} if due_for else _("Due now")
+        facts.append(Fact(label, [deadline_item(case.due_at, now=now, text=due)]))
     else:
         facts.append(fact(_("Due now"), _("No deadline running (the clock is paused or the case is finished)")))
     if case.first_responded_at:

@@ -43,12 +43,25 @@ class Argument:
 
     `widget` is "text" (one line), "long" (free text), "choice" (one of `choices`), "measures"
     (enforcement measures), "reference" (another case's reference), "staff" (a member of
-    staff), "urls" (web addresses, a list) or "date" (a day, YYYY-MM-DD)."""
+    staff), "urls" (web addresses, a list), "date" (a day, YYYY-MM-DD) or "moment" (a date and
+    time, Beijing time in forms, ISO 8601 in the API)."""
 
     label: StrOrPromise
     widget: str = "text"
     choices: Sequence[tuple[str, StrOrPromise]] = ()
     help: StrOrPromise = ""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A rule a transition needs besides its source state, and the reason given to the person
+    refused when the case does not meet it. A transition whose condition fails is not offered."""
+
+    check: Callable[[Case], bool]
+    reason: StrOrPromise
+
+    def __call__(self, case: Case) -> bool:
+        return self.check(case)
 
 
 def choices_of(choices: type[models.Choices], only: Iterable[str] | None = None) -> list[tuple[str, StrOrPromise]]:
@@ -66,12 +79,15 @@ def case_transition(
     permission: Permission = staff_of_case_organisation,
     public_label: StrOrPromise | None = None,
     arguments: Mapping[str, Argument] | None = None,
+    conditions: Sequence[Condition] = (),
 ) -> Callable[[Callable[..., dict[str, Any] | None]], Callable[..., Event]]:
     """Declare a workflow transition that records `event`.
 
     `target=None` validates the source state without changing it (e.g. assigning).
     `label` names the action for staff and for the published flow diagram. `arguments`
     describes each keyword argument of the body (besides `actor`), in the body's order.
+    `conditions` must all hold besides the source state; the first that fails is the reason
+    the step is refused.
     """
 
     def decorate(body: Callable[..., dict[str, Any] | None]) -> Callable[..., Event]:
@@ -87,6 +103,7 @@ def case_transition(
             source=source,
             target=target,
             permission=permission,
+            conditions=list(conditions),
             custom={
                 "event": event,
                 "label": label,
@@ -121,10 +138,23 @@ def perform(case: Case, action: str, *, actor: Actor, **kwargs: Any) -> Event:
     """Run the transition named `action` for `actor`, with clear errors when it cannot run."""
     method = getattr(case, action)
     if not can_proceed(method):
-        raise TransitionNotAllowed(action=action, state=case.state)
+        raise TransitionNotAllowed(action=action, state=case.state, reason=unmet_condition(case, action))
     if not has_transition_perm(method, actor):
         raise TransitionForbidden()
     return method(actor=actor, **kwargs)
+
+
+def unmet_condition(case: Case, action: str) -> str:
+    """Why `action` cannot be taken now although the case is in one of its source states: the
+    reason of its first failing condition ("" when the state is the problem)."""
+    method = getattr(case, action)
+    if not can_proceed(method, check_conditions=False):
+        return ""
+    transition = method._django_fsm.get_transition(case.state)
+    for condition in transition.conditions if transition is not None else ():
+        if not condition(case):
+            return str(condition.reason) if isinstance(condition, Condition) else ""
+    return ""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from cases.workflows.validation import MAX_URLS, choice, optional_text, past_dat
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
+    from accounts.models import Organisation
     from cases.eventstore import Event
 
 KIND = "rumor"
@@ -111,7 +112,13 @@ def _addresses_of(sources: list[Case]) -> list[str]:
 
 
 def _open(
-    case: Case, *, actor: Actor, sources: list[Case], claim: str, content_urls: list[str] | None = None
+    case: Case,
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    sources: list[Case],
+    claim: str,
+    content_urls: list[str] | None = None,
 ) -> dict[str, Any]:
     """The data of a new refutation: the claim, and where it appeared."""
     claim = required_text("claim", claim, max_length=MAX_CLAIM)

@@ -26,6 +26,12 @@ def test_demo_data_is_made_through_the_commands_once_and_prints_the_logins(setti
     assert (Organisation.objects.count(), User.objects.count(), Case.objects.count(), Event.objects.count()) == counts
     assert "demo-agent-2026" in second
     assert {c.state for c in Case.objects.all()} >= {"submitted", "triaged", "investigating", "resolved", "closed"}
+    incidents = {(c.category, c.state, c.details["report_clock"]) for c in Case.objects.filter(kind="incident")}
+    assert incidents == {
+        ("major", "responding", "running"),
+        ("relatively_major", "contained", "stopped"),
+        ("general", "closed", "off"),
+    }
     # Every case was made by commands: its history replays to it and its chain verifies.
     call_command("verify_ledger", stdout=StringIO(), stderr=StringIO())
     call_command("rebuild_projections", "--check", stdout=StringIO(), stderr=StringIO())

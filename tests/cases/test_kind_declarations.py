@@ -154,6 +154,14 @@ def test_every_kind_has_time_limits_a_reference_prefix_and_known_transitions(dec
     assert declaration.appealable_states <= set(declaration.states)
 
 
+@pytest.mark.parametrize("declaration", [d for d in KINDS if d.opening is not None], ids=lambda d: d.kind)
+def test_every_kind_staff_open_describes_each_argument_of_its_opening(declaration):
+    from cases.actions import opening_action
+
+    step = opening_action(declaration)
+    assert {a.name for a in step.arguments} == set(declaration.opening.arguments)
+
+
 def test_reference_prefixes_are_unique():
     prefixes = [d.reference_prefix for d in KINDS]
     assert len(prefixes) == len(set(prefixes))

@@ -277,7 +277,7 @@ def test_a_state_of_another_kind_is_refused_with_an_explanation(staff_client, mi
 
 
 def test_an_unknown_filter_value_is_refused(staff_client, mixed_cases):
-    response = staff_client.get(QUEUE, {"kind": "incident"}, **ENGLISH)
+    response = staff_client.get(QUEUE, {"kind": "no-such-kind"}, **ENGLISH)
 
     assert response.status_code == 400
     assert "There is a problem" in page(response)

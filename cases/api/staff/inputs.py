@@ -22,6 +22,7 @@ from cases.commands.staff import MAX_NOTE, MSG_UNKNOWN_ARGUMENT
 from cases.kinds import declarations
 from cases.links import LinkType
 from cases.measures import MAX_ACCOUNT, MAX_DAYS, MAX_MEASURES, Measure
+from cases.sla import CHINA_TIME
 from cases.staff_queries import QueueFilters
 from cases.workflows.validation import MAX_TEXT
 
@@ -242,4 +243,7 @@ def _argument_field(argument: ActionArgument) -> serializers.Field:
         return WebAddressListField(required=required, allow_empty=not required)
     if spec.widget == "date":
         return serializers.DateField(input_formats=["iso-8601"], allow_null=not required, required=required)
+    if spec.widget == "moment":
+        # Without an offset, a time is Beijing time, as the forms take it.
+        return serializers.DateTimeField(required=required, allow_null=not required, default_timezone=CHINA_TIME)
     return serializers.CharField(max_length=MAX_TEXT, allow_blank=not required, required=required)

@@ -185,12 +185,13 @@ class ArgumentOutput(serializers.Serializer):
     help = serializers.CharField(source="spec.help")
     required = serializers.BooleanField()
     widget = serializers.ChoiceField(
-        choices=["text", "long", "choice", "measures", "reference", "staff", "urls", "date"],
+        choices=["text", "long", "choice", "measures", "reference", "staff", "urls", "date", "moment"],
         source="spec.widget",
         help_text=(
             "text: one line; long: free text; choice: one of `choices`; measures: a list of "
             '{"measure", "account", "days", "notify_email"}; reference: another case\'s reference; '
-            "staff: a user id; urls: a list of http(s) addresses; date: a day, YYYY-MM-DD."
+            "staff: a user id; urls: a list of http(s) addresses; date: a day, YYYY-MM-DD; moment: an ISO 8601 "
+            "date and time (Beijing time without an offset)."
         ),
     )
     choices = serializers.SerializerMethodField()

@@ -8,7 +8,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from cases.api.schema import ACCEPT_LANGUAGE, ConflictErrorSerializer, ErrorSerializer, ValidationErrorSerializer
+from cases.api.schema import (
+    ACCEPT_LANGUAGE,
+    IDEMPOTENCY_KEY,
+    REPLAYED,
+    ConflictErrorSerializer,
+    ErrorSerializer,
+    ValidationErrorSerializer,
+)
 
 TAGS = ["staff"]
 
@@ -41,7 +48,23 @@ ETAG = OpenApiParameter(
     description='The case\'s version as a strong ETag, e.g. "5".',
 )
 
+CREATED_ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[201],
+    description='The new case\'s version as a strong ETag, e.g. "1" (not on a replayed answer).',
+)
+LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.URI,
+    OpenApiParameter.HEADER,
+    response=[201],
+    description="The new case's address (not on a replayed answer).",
+)
+
 READ_PARAMETERS = [ACCEPT_LANGUAGE]
+OPEN_PARAMETERS = [ACCEPT_LANGUAGE, IDEMPOTENCY_KEY, REPLAYED, CREATED_ETAG, LOCATION]
 CASE_READ_PARAMETERS = [ACCEPT_LANGUAGE, IF_NONE_MATCH, ETAG]
 CASE_WRITE_PARAMETERS = [ACCEPT_LANGUAGE, IF_MATCH, ETAG]
 
@@ -113,6 +136,7 @@ _DOCUMENTED = {
             )
         ],
     ),
+    422: OpenApiResponse(ErrorSerializer, description="The Idempotency-Key was already used for a different request."),
     428: OpenApiResponse(ErrorSerializer, description="The If-Match header is missing."),
 }
 

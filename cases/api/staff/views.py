@@ -22,6 +22,7 @@ from rest_framework.serializers import Serializer
 from accounts.actors import Actor
 from cases import commands
 from cases.actions import Action, action_named, opening_action
+from cases.api.idempotency import respond_idempotently
 from cases.api.staff import preconditions, schema
 from cases.api.staff.base import StaffApi
 from cases.api.staff.inputs import (
@@ -197,7 +198,17 @@ _OPENING_EXAMPLES = [
         "Open a rumor refutation",
         value={"claim": "A video shows the dam breaking today.", "also_from": ["C-7K4M-9QHX"]},
         request_only=True,
-    )
+    ),
+    OpenApiExample(
+        "Open an incident",
+        value={
+            "grade": "major",
+            "service": "Face-swap video generation",
+            "description": "Generated videos were served without their AI-generated label for two hours.",
+            "first_response": "Generation suspended; labelling service restarted.",
+        },
+        request_only=True,
+    ),
 ]
 
 
@@ -232,17 +243,23 @@ class OpeningApi(StaffApi):
         operation_id="staff_open",
         summary="Open a case of a kind staff open themselves",
         description=(
-            "For kinds opened on their own as well as from other cases (a rumor refutation of a claim found "
-            "without a complaint). The body is as for opening from a case. Answers 201 with the new case."
+            "For kinds opened on their own: an incident, or a rumor refutation of a claim found without a "
+            "complaint. The body is as for opening from a case. Answers 201 with the new case in your "
+            "organisation. Send an Idempotency-Key to retry without opening it twice."
         ),
         tags=schema.TAGS,
         request=OpenApiTypes.OBJECT,
-        parameters=schema.READ_PARAMETERS,
-        responses={201: CaseOutput, **schema.error_responses(400, 404)},
+        parameters=schema.OPEN_PARAMETERS,
+        responses={201: CaseOutput, **schema.error_responses(400, 404, 422)},
         examples=_OPENING_EXAMPLES,
     )
     def post(self, request: Request, kind: str) -> Response:
         action = _opening_of(kind)
+        # Keys are the caller's own: two people may pick the same one.
+        scope = f"staff.open.{kind}.{self.actor.user_id}"
+        return respond_idempotently(request, scope=scope, handle=lambda: self._open(request, kind, action))
+
+    def _open(self, request: Request, kind: str, action: Action) -> Response:
         data = dict(_validated(OpeningInput.for_action(action), request.data).validated_data)
         also_from = data.pop("also_from")
         opened = commands.case_open(kind=kind, actor=self.actor, arguments=data, also_from=also_from)

@@ -27,7 +27,7 @@ DEMO_LOGINS = [
 
 
 class Command(BaseCommand):
-    help = "Create a demo organisation, staff logins and complaints in several states (idempotent)."
+    help = "Create a demo organisation, staff logins, complaints and incidents in several states (idempotent)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="Allow seeding with DEBUG off.")
@@ -152,6 +152,7 @@ class Command(BaseCommand):
         )
         self._seed_refutations(agent, submit, quake_complaints=[resolved, duplicate])
         self._seed_feature_library(users, public, provider, sources={"fraud": waiting, "quake": resolved})
+        self._seed_incidents(agent, supervisor=Actor.for_user(users["supervisor"], request_id="demo-seed"))
 
     def _seed_refutations(self, agent: Actor, submit: Any, *, quake_complaints: list[Any]) -> None:
         """Rumor refutations (article 11): one published, one being verified from two complaints,
@@ -316,3 +317,55 @@ class Command(BaseCommand):
             description="评论区有人冒充客服，说可以办理“官方退款”，让人先转账。",
             content_urls=["https://video.example.com/v/9001"],
         )
+
+    def _seed_incidents(self, agent: Actor, *, supervisor: Actor) -> None:
+        """Incidents of article 7: a major one whose reporting clock is running, one reported
+        and contained, and a general one closed after its review."""
+
+        def step(case: Any, action: str, **arguments: Any) -> Any:
+            return commands.case_act(
+                case_id=case.id, actor=agent, expected_version=case.version, action=action, arguments=arguments
+            )
+
+        def open_incident(actor: Actor, **arguments: Any) -> Any:
+            return commands.case_open(kind="incident", actor=actor, arguments=arguments)
+
+        open_incident(
+            supervisor,
+            grade="major",
+            service="换脸视频生成 Face-swap video generation",
+            description=(
+                "部分生成视频未添加 AI 生成标识即被发布。\nSome generated videos were published without their label."
+            ),
+            first_response="已暂停换脸视频生成。Face-swap generation is paused.",
+        )
+
+        reported = open_incident(
+            agent,
+            grade="general",
+            service="语音合成 Voice synthesis",
+            description="合成语音被用于冒充客服。Synthetic voices were used to impersonate support staff.",
+        )
+        reported = step(
+            reported, "regrade", grade="relatively_major", reason="涉及多名用户被骗。Several users were defrauded."
+        )
+        reported = step(reported, "report", authority="示例网信办 Demo CAC Office", report_reference="BJ-2026-017")
+        step(
+            reported, "contain", containment="已封禁相关账号并下架音频。The accounts were closed and the audio removed."
+        )
+
+        closed = open_incident(
+            agent,
+            grade="general",
+            service="文本生成 Text generation",
+            description="内容审核队列积压两小时。The review queue was two hours behind.",
+        )
+        closed = step(closed, "contain", containment="临时增加审核人员。More reviewers were added.")
+        closed = step(closed, "resolve", resolution="积压已清空。The backlog was cleared.")
+        closed = step(
+            closed,
+            "review",
+            causes="节假日排班不足。Too few reviewers were scheduled over the holiday.",
+            corrective_measures="节假日排班纳入审核容量评估。Holiday rosters now follow a capacity check.",
+        )
+        step(closed, "close")

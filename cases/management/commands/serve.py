@@ -1,7 +1,7 @@
 """Serve the product (ASGI, uvicorn) with its background work in the same process.
 
-For the embedded set-up only: production runs the ASGI server and `dispatch_outbox` as
-separate processes so that each can be scaled and restarted on its own.
+For the embedded set-up only: production runs the ASGI server, `dispatch_outbox` and
+`run_clock` as separate processes so that each can be scaled and restarted on its own.
 """
 
 import threading
@@ -10,11 +10,12 @@ from typing import Any
 import uvicorn
 from django.core.management.base import BaseCommand, CommandParser
 
+from cases.commands.clock import clock_forever
 from notifications.dispatch import dispatch_forever
 
 
 class Command(BaseCommand):
-    help = "Serve the tracker on HOST:PORT with the outbox dispatcher running beside it."
+    help = "Serve the tracker on HOST:PORT with the outbox dispatcher and the clock worker running beside it."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -22,11 +23,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
         stop = threading.Event()
-        worker = threading.Thread(target=dispatch_forever, kwargs={"stop": stop}, name="outbox", daemon=True)
-        worker.start()
+        workers = [
+            threading.Thread(target=dispatch_forever, kwargs={"stop": stop}, name="outbox", daemon=True),
+            threading.Thread(target=clock_forever, kwargs={"stop": stop}, name="clock", daemon=True),
+        ]
+        for worker in workers:
+            worker.start()
         self.stdout.write(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)")
         try:
             uvicorn.run("tracker.asgi:application", host=host, port=port, log_level="info", lifespan="off")
         finally:
             stop.set()
-            worker.join(timeout=5)
+            for worker in workers:
+                worker.join(timeout=5)

@@ -26,6 +26,7 @@ def published_limits() -> list[dict[str, Any]]:
                 "first_response": describe_limit(first_response),
                 "resolution": describe_limit(resolution),
                 "working_days": TimeUnit.WORKING_DAYS in (first_response.unit, resolution.unit),
+                "further": declaration.published_further_limits(),
                 "case_class": declaration.model,
             }
         )

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from accounts.actors import Actor
 from cases.actions import action_named, available_openings
 from cases.commands import case_act, case_assign, case_claim, case_link, case_note_add, case_open, case_unassign
-from cases.errors import MSG_TRANSITION_NOT_ALLOWED, DomainError, TransitionNotAllowed
+from cases.errors import MSG_TRANSITION_NOT_ALLOWED, MSG_TRANSITION_REFUSED, DomainError, TransitionNotAllowed
 from cases.kinds import kind_label
 from cases.models import Case
 from cases.staff_queries import staff_case
@@ -88,7 +88,10 @@ def _submit(
         message = refusal.message
         if isinstance(error, TransitionNotAllowed):
             # The command names the step and the state by their codes; the page has their words.
-            message = str(MSG_TRANSITION_NOT_ALLOWED % {"action": step_label, "state": fresh.state_label})
+            if error.reason:
+                message = str(MSG_TRANSITION_REFUSED % {"action": step_label, "reason": error.reason})
+            else:
+                message = str(MSG_TRANSITION_NOT_ALLOWED % {"action": step_label, "state": fresh.state_label})
         return render_case_page(
             request,
             actor,

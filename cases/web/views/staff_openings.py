@@ -1,5 +1,5 @@
 """Opening a case of a kind staff open themselves, on its own rather than from another case
-(a rumor refutation of a claim staff found without a complaint)."""
+(an incident, or a rumor refutation of a claim staff found without a complaint)."""
 
 from __future__ import annotations
 
@@ -32,10 +32,11 @@ def staff_open(request: HttpRequest, actor: Actor, kind: str) -> HttpResponse:
     if declaration is None or declaration not in opened_on_their_own():
         raise Http404
     action = opening_action(declaration)
+    linked = bool(declaration.opening.from_kinds)  # type: ignore[union-attr]
     if request.method != "POST":
-        form = OpeningForm(action=action, standalone=True, prefix="open")
+        form = OpeningForm(action=action, standalone=True, linked=linked, prefix="open")
         return render(request, TEMPLATE, {"declaration": declaration, "action": action, "form": form})
-    form = OpeningForm(request.POST, action=action, standalone=True, prefix="open")
+    form = OpeningForm(request.POST, action=action, standalone=True, linked=linked, prefix="open")
     status = 400
     if form.is_valid():
         try:

@@ -21,7 +21,7 @@ from cases.errors import CommandInvalid
 from cases.kinds import opened_on_their_own
 from cases.staff_queries import assignable_staff, queue_counts, queue_page
 from cases.web.staff_access import staff_member_required
-from cases.web.staff_display import case_url, queue_rows, queue_tabs
+from cases.web.staff_display import case_url, opening_links, queue_rows, queue_tabs
 from cases.web.staff_forms import AccountSearchForm, BulkAssignForm, QueueFilterForm
 
 TEMPLATE = "staff/queue.html"
@@ -93,8 +93,8 @@ def _queue_context(
         "selected": set(bulk_form.ticked()),
         "search_form": AccountSearchForm(),
         "tabs": queue_tabs(queue_counts(actor=actor), filters),
-        # Kinds staff open themselves, rather than receive.
-        "openable": opened_on_their_own(),
+        # The kinds of case staff open themselves, rather than receive, each with its form.
+        "openings": opening_links(opened_on_their_own()),
         "rows": [],
         "filtered": False,
     }

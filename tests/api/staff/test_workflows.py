@@ -22,6 +22,7 @@ TEXT = "Written for the record."
 MEASURES = [{"measure": "warning", "account": "user-1"}]
 URLS = ["https://claims.example.com/p/1"]
 DAY = "2025-01-10"
+MOMENT = "2025-01-10T10:00:00+08:00"
 # Where the first choice is not what the test wants, or another argument depends on it.
 CHOICES = {
     ("complaint", "reject", "reason"): "invalid",
@@ -46,6 +47,8 @@ def arguments_for(kind: str, action: Action, other_reference: str) -> dict[str, 
             values[argument.name] = URLS
         elif widget == "date":
             values[argument.name] = DAY
+        elif widget == "moment":
+            values[argument.name] = MOMENT
         else:
             raise AssertionError(f"no test value for the {widget!r} widget of {kind}.{action.name}")
     return values

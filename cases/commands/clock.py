@@ -1,0 +1,87 @@
+"""The clock worker's command: records, once per case, that a watched deadline passed.
+
+Each kind declares the deadlines it watches (`KindDeclaration.clock_checks`). A tick finds the
+cases whose deadline has passed, locks them, asks again of each locked row whether it is still
+due and whether its event is not already in its history, and takes the kind's internal
+transition as the system. Several workers may tick at once: on PostgreSQL the candidates are
+locked with SELECT … FOR UPDATE SKIP LOCKED, so two workers never hold the same case, and the
+re-check inside the transaction sees what a worker that held it before committed; SQLite
+takes the write lock when the transaction begins, so ticks there run one after another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.actors import Actor
+from cases.eventstore import Event
+from cases.kinds import ClockCheck, KindDeclaration, as_kind, declarations
+from cases.workflows.base import perform
+
+logger = logging.getLogger(__name__)
+
+# How many cases one transaction records at most; the next batch follows in the same tick.
+BATCH = 50
+
+
+def clock_tick(*, now: dt.datetime | None = None) -> int:
+    """Record every watched deadline that has passed by `now` (default: the current time) and
+    was not recorded yet; return how many events were recorded."""
+    now = now or timezone.now()
+    recorded = 0
+    for declaration in declarations():
+        for check in declaration.clock_checks:
+            while True:
+                found, done = _run_batch(declaration, check, now)
+                recorded += done
+                if found < BATCH:
+                    break
+    return recorded
+
+
+def _run_batch(declaration: KindDeclaration, check: ClockCheck, now: dt.datetime) -> tuple[int, int]:
+    """(candidates locked, events recorded) for one batch, in one transaction."""
+    actor = Actor.system(request_id=f"clock-{declaration.kind}")
+    with transaction.atomic():
+        candidates = check.candidates(declaration.model.objects.all(), now)  # type: ignore[attr-defined]
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+        batch = list(candidates.order_by("due_at", "id")[:BATCH])
+        recorded = 0
+        for case in batch:
+            case = as_kind(case)
+            if not check.due(case, now):
+                continue
+            if Event.objects.filter(stream_id=case.id, type=check.event).exists():
+                continue  # recorded once already: once is what the clock promises
+            try:
+                with transaction.atomic():
+                    perform(case, check.action, actor=actor, now=now)
+            except IntegrityError:
+                # A staff command appended to this case meanwhile (it does not wait for the
+                # row lock); the case is still a candidate, and the next tick records it.
+                logger.info("clock: %s changed meanwhile; next tick", case.reference)
+                continue
+            recorded += 1
+    # A candidate that is no longer due would come back in every batch: stop at the first
+    # batch that recorded nothing.
+    return (len(batch) if recorded else 0), recorded
+
+
+def clock_forever(*, stop: threading.Event, poll_seconds: float | None = None) -> None:
+    """Tick until `stop` is set, every `poll_seconds` (default: settings.CLOCK_POLL_SECONDS)."""
+    interval = settings.CLOCK_POLL_SECONDS if poll_seconds is None else poll_seconds
+    while not stop.is_set():
+        try:
+            recorded = clock_tick()
+            if recorded:
+                logger.info("clock recorded %s passed deadlines", recorded)
+        except Exception:  # the database may be briefly away; keep the loop alive
+            logger.exception("clock tick failed; retrying")
+        stop.wait(interval)
