@@ -537,7 +537,7 @@ DECLARATION = register(
         label=_("Incident"),
         model=Incident,
         reference_prefix="I",
-        order=30,
+        order=35,
         events=IncidentEvent,
         states={
             IncidentState.RESPONDING: StateWording(
