@@ -26,12 +26,11 @@ from cases.display import (
     text_field,
 )
 from cases.errors import TransitionForbidden
-from cases.events import CaseEvent
 from cases.kinds import KindDeclaration, PublicEvent, StateWording, register
 from cases.measures import Measure, measure_reference
 from cases.models import Case, KindManager
 from cases.projections import applies, when
-from cases.workflows.base import Argument, assignment_check, case_transition
+from cases.workflows.base import Argument, assignment_transition, case_transition
 from cases.workflows.validation import required_text
 
 if TYPE_CHECKING:
@@ -134,15 +133,7 @@ class Appeal(Case):
     def close(self, *, actor: Actor) -> dict[str, Any]:
         return {}
 
-    @case_transition(
-        source=OPEN_STATES,
-        target=None,
-        event=CaseEvent.ASSIGNED,
-        label=_("Assign"),
-        arguments={"assignee_id": Argument(_("Assignee"), "staff")},
-    )
-    def assign(self, *, actor: Actor, assignee_id: int | None) -> dict[str, Any]:
-        return assignment_check(self, assignee_id)
+    assign = assignment_transition(OPEN_STATES)
 
 
 @applies(AppealEvent.FILED)

@@ -134,6 +134,24 @@ def assignment_check(case: Case, assignee_id: int | None) -> dict[str, Any]:
     return {"assignee_id": assignee_id}
 
 
+def assignment_transition(open_states: Sequence[str]) -> Callable[..., Event]:
+    """The assignment step every kind has, in its open states: to a member of staff of the
+    case's organisation, or to nobody. In a workflow class: `assign = assignment_transition(…)`."""
+    from cases.events import CaseEvent
+
+    @case_transition(
+        source=list(open_states),
+        target=None,
+        event=CaseEvent.ASSIGNED,
+        label=_("Assign"),
+        arguments={"assignee_id": Argument(_("Assignee"), "staff")},
+    )
+    def assign(self: Case, *, actor: Actor, assignee_id: int | None) -> dict[str, Any]:
+        return assignment_check(self, assignee_id)
+
+    return assign
+
+
 def perform(case: Case, action: str, *, actor: Actor, **kwargs: Any) -> Event:
     """Run the transition named `action` for `actor`, with clear errors when it cannot run."""
     method = getattr(case, action)

@@ -19,13 +19,18 @@ from rest_framework import serializers
 from cases import sla
 from cases.display import DisplayContext, Fact, Item, choice_field, linked_reference_field, text_field
 from cases.errors import CommandInvalid
-from cases.events import CaseEvent
 from cases.kinds import KindDeclaration, PublicEvent, StateWording, choice_text, register
 from cases.measures import Measure, measure_items, measure_reference, recorded_measures
 from cases.models import Case, KindManager, Priority
 from cases.personal_data import notice_subject_for
 from cases.projections import applies, when
-from cases.workflows.base import Argument, assignment_check, case_transition, choices_of, staff_or_tracking_public
+from cases.workflows.base import (
+    Argument,
+    assignment_transition,
+    case_transition,
+    choices_of,
+    staff_or_tracking_public,
+)
 from cases.workflows.validation import choice, optional_text, required_text
 
 if TYPE_CHECKING:
@@ -246,15 +251,7 @@ class Complaint(Case):
     def close(self, *, actor: Actor) -> dict[str, Any]:
         return {}
 
-    @case_transition(
-        source=OPEN_STATES,
-        target=None,
-        event=CaseEvent.ASSIGNED,
-        label=_("Assign"),
-        arguments={"assignee_id": Argument(_("Assignee"), "staff")},
-    )
-    def assign(self, *, actor: Actor, assignee_id: int | None) -> dict[str, Any]:
-        return assignment_check(self, assignee_id)
+    assign = assignment_transition(OPEN_STATES)
 
     # The two consequences of an overturned appeal; only the appeal commands take them.
 

@@ -19,12 +19,11 @@ from rest_framework import serializers
 from cases import sla
 from cases.display import DisplayContext, Fact, Item, case_url, choice_field, fact, linked_reference_field, text_field
 from cases.errors import TransitionForbidden
-from cases.events import CaseEvent
 from cases.feature_patterns import EntrySort, TextSyntax
 from cases.kinds import KindDeclaration, StateWording, choice_text, register
 from cases.models import Case, KindManager
 from cases.projections import applies, when
-from cases.workflows.base import Argument, assignment_check, case_transition
+from cases.workflows.base import Argument, assignment_transition, case_transition
 from cases.workflows.complaint import Category
 from cases.workflows.validation import required_text
 
@@ -114,15 +113,7 @@ class FeatureEntry(Case):
     def retire(self, *, actor: Actor, reason: str) -> dict[str, Any]:
         return {"reason": required_text("reason", reason)}
 
-    @case_transition(
-        source=OPEN_STATES,
-        target=None,
-        event=CaseEvent.ASSIGNED,
-        label=_("Assign"),
-        arguments={"assignee_id": Argument(_("Assignee"), "staff")},
-    )
-    def assign(self, *, actor: Actor, assignee_id: int | None) -> dict[str, Any]:
-        return assignment_check(self, assignee_id)
+    assign = assignment_transition(OPEN_STATES)
 
 
 # --- Apply functions ------------------------------------------------------------------------

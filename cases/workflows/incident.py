@@ -28,11 +28,16 @@ from rest_framework import serializers
 from cases import sla
 from cases.display import DisplayContext, Fact, Item, choice_field, fact, staff_time, text_field
 from cases.errors import CommandInvalid
-from cases.events import CaseEvent
 from cases.kinds import ClockCheck, KindDeclaration, Opening, StateWording, register
 from cases.models import Case, KindManager, Priority
 from cases.projections import applies, when
-from cases.workflows.base import Argument, Condition, assignment_check, case_transition, choices_of
+from cases.workflows.base import (
+    Argument,
+    Condition,
+    assignment_transition,
+    case_transition,
+    choices_of,
+)
 from cases.workflows.validation import choice, optional_moment, optional_text, required_text
 
 if TYPE_CHECKING:
@@ -273,15 +278,7 @@ class Incident(Case):
             raise CommandInvalid.single("report_due_at", MSG_NOT_OVERDUE)
         return {"report_due_at": self.details["report_due_at"]}
 
-    @case_transition(
-        source=OPEN_STATES,
-        target=None,
-        event=CaseEvent.ASSIGNED,
-        label=_("Assign"),
-        arguments={"assignee_id": Argument(_("Assignee"), "staff")},
-    )
-    def assign(self, *, actor: Actor, assignee_id: int | None) -> dict[str, Any]:
-        return assignment_check(self, assignee_id)
+    assign = assignment_transition(OPEN_STATES)
 
 
 # --- Apply functions ------------------------------------------------------------------------

@@ -22,12 +22,11 @@ from rest_framework import serializers
 from cases import sla
 from cases.display import choice_field, date_field, text_field, url_list_field
 from cases.errors import CommandInvalid
-from cases.events import CaseEvent
 from cases.kinds import KindDeclaration, Opening, PublicNotice, StateWording, register
 from cases.links import LinkType
 from cases.models import Case, KindManager
 from cases.projections import applies, when
-from cases.workflows.base import Argument, assignment_check, case_transition, choices_of
+from cases.workflows.base import Argument, assignment_transition, case_transition, choices_of
 from cases.workflows.validation import MAX_URLS, choice, optional_text, past_date, required_text, web_addresses
 
 if TYPE_CHECKING:
@@ -275,15 +274,7 @@ class Rumor(Case):
     def close(self, *, actor: Actor) -> dict[str, Any]:
         return {}
 
-    @case_transition(
-        source=OPEN_STATES,
-        target=None,
-        event=CaseEvent.ASSIGNED,
-        label=_("Assign"),
-        arguments={"assignee_id": Argument(_("Assignee"), "staff")},
-    )
-    def assign(self, *, actor: Actor, assignee_id: int | None) -> dict[str, Any]:
-        return assignment_check(self, assignee_id)
+    assign = assignment_transition(OPEN_STATES)
 
 
 # --- Apply functions ------------------------------------------------------------------------
