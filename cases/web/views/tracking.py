@@ -208,14 +208,15 @@ def _case_page(
             "resolved": china_time(case.resolved_at),
             "paused_since": china_time(case.paused_at),
         },
-        "category": declaration.category_text(case.category) if not declaration.appeals_decisions else "",
-        "appeal_target": _appeal_target(case) if declaration.appeals_decisions else "",
+        "category": _category(case),
         "content_urls": case.details.get("content_urls", []),
         "notices": public_notices(case),
     }
     return render(request, "public/track_case.html", context, status=status)
 
 
-def _appeal_target(case: Case) -> str:
+def _category(case: Case) -> str:
+    """The case's category, and the case it is about when it has one (an appeal's decision)."""
     label = case.declaration.category_text(case.category)
-    return _("%(field)s: %(message)s") % {"field": label, "message": case.details.get("appealed_reference", "")}
+    related = Case.objects.filter(pk=case.related_case_id).values_list("reference", flat=True).first()
+    return _("%(field)s: %(message)s") % {"field": label, "message": related} if related else label
