@@ -68,8 +68,37 @@ class Actor:
         The same rule admits staff to the workspace pages, the staff API and live queues."""
         return self.is_provider_staff and self.organisation_id is not None
 
+    @property
+    def is_regulator_officer(self) -> bool:
+        """An officer of a regulator: sees what is addressed to their organisation (orders it
+        issued, reports sent to it), never a provider's other cases."""
+        return self.role == Role.REGULATOR_OFFICER and self.organisation_id is not None
+
+    @property
+    def may_use_workspace(self) -> bool:
+        """Provider staff or a regulator's officer: the pages and API about single cases admit
+        both, and `cases.scope` decides which cases each sees."""
+        return self.may_use_staff_workspace or self.is_regulator_officer
+
+    @property
+    def side(self) -> str:
+        """ "provider" or "regulator": which party of a two-party case this person acts for
+        ("" for the public, the system and anyone without an organisation)."""
+        if self.may_use_staff_workspace:
+            return "provider"
+        return "regulator" if self.is_regulator_officer else ""
+
     def works_for(self, organisation_id: int) -> bool:
         return self.is_provider_staff and self.organisation_id == organisation_id
+
+    def addressed(self, counterpart_organisation_id: int | None) -> bool:
+        """Whether a case addressed to `counterpart_organisation_id` is addressed to this
+        officer's regulator."""
+        return self.is_regulator_officer and counterpart_organisation_id == self.organisation_id
+
+    def is_party_to(self, case: Any) -> bool:
+        """Staff of the case's organisation, or an officer of the regulator it is addressed to."""
+        return self.works_for(case.organisation_id) or self.addressed(case.counterpart_organisation_id)
 
     def tracks(self, case_id: uuid.UUID) -> bool:
         return case_id in self.tracked_case_ids

@@ -33,6 +33,8 @@ class OrganisationAdmin(RoleAdmin):
     list_filter = ["kind", "critical_infrastructure"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    # A regulator's jurisdiction: the providers it supervises.
+    filter_horizontal = ["supervised_providers"]
 
 
 @admin.register(User, site=site)

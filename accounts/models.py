@@ -19,6 +19,16 @@ class Organisation(models.Model):
         default=False,
         help_text=_("Serious incidents of such an operator must be reported to the regulator sooner."),
     )
+    # A regulator's jurisdiction: the providers it supervises, and may issue orders to and
+    # receive reports from. Empty for a provider.
+    supervised_providers = models.ManyToManyField(
+        "self",
+        verbose_name=_("supervised providers"),
+        symmetrical=False,
+        related_name="regulators",
+        blank=True,
+        limit_choices_to={"kind": "provider"},
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

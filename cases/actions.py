@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from django_fsm import can_proceed, has_transition_perm
@@ -85,8 +85,9 @@ def staff_transitions(case_class: type[Case]) -> list[Action]:
 
 
 def available_actions(case: Case, actor: Actor) -> list[Action]:
-    """The transitions `actor` may take on `case` in its current state."""
-    if not (actor.is_provider_staff and actor.works_for(case.organisation_id)):
+    """The transitions `actor` may take on `case` in its current state: each transition's own
+    permission says which party to the case takes it."""
+    if not actor.is_party_to(case):
         return []
     if not case.declaration.may_handle(case, actor):
         return []  # e.g. an appeal against their own decision: someone else must handle it
@@ -102,7 +103,7 @@ def available_actions(case: Case, actor: Actor) -> list[Action]:
 def blocked_actions(case: Case, actor: Actor) -> list[BlockedAction]:
     """The steps `actor` could take in this state but for a rule the case does not meet yet
     (closing an incident before its report is recorded), each with the rule's reason."""
-    if not (actor.is_provider_staff and actor.works_for(case.organisation_id)):
+    if not actor.is_party_to(case):
         return []
     if not case.declaration.may_handle(case, actor):
         return []
@@ -135,17 +136,24 @@ def argument_values(action: Action, given: dict[str, Any]) -> dict[str, Any]:
 OPENING_GIVEN = ("actor", "organisation", "sources")
 
 
-def opening_action(declaration: KindDeclaration) -> Action:
-    """What opening a case of the kind asks of staff, as a step for forms and the API."""
+def opening_action(declaration: KindDeclaration, actor: Actor | None = None) -> Action:
+    """What opening a case of the kind asks of staff, as a step for forms and the API. With
+    `actor`, choices that depend on who opens (the providers a regulator supervises) are filled in."""
     opening = declaration.opening
     if opening is None:
         raise ValueError(f"cases of kind {declaration.kind!r} are not opened by staff")
-    return Action(
-        name=f"open_{declaration.kind}",
-        label=opening.label,
-        target=opening.state,
-        arguments=arguments_of(opening.body, opening.arguments, besides=OPENING_GIVEN),
-    )
+    arguments = arguments_of(opening.body, opening.arguments, besides=OPENING_GIVEN)
+    if actor is not None:
+        arguments = [for_actor(argument, actor) for argument in arguments]
+    return Action(name=f"open_{declaration.kind}", label=opening.label, target=opening.state, arguments=arguments)
+
+
+def for_actor(argument: ActionArgument, actor: Actor) -> ActionArgument:
+    """The argument with the choices it offers this person, when they depend on who asks."""
+    spec = argument.spec
+    if spec.choices_for is None:
+        return argument
+    return replace(argument, spec=replace(spec, widget="choice", choices=list(spec.choices_for(actor))))
 
 
 @dataclass(frozen=True)
@@ -160,4 +168,15 @@ def available_openings(case: Case, actor: Actor) -> list[OpeningOffer]:
     """The kinds of case `actor` may open from `case` (a refutation from a complaint)."""
     if not (actor.is_provider_staff and actor.works_for(case.organisation_id)):
         return []
-    return [OpeningOffer(d.kind, opening_action(d)) for d in openable_from(case.kind)]
+    offers = [OpeningOffer(d.kind, opening_action(d, actor)) for d in openable_from(case.kind)]
+    return [offer for offer in offers if possible(offer.action)]
+
+
+def possible(action: Action) -> bool:
+    """Whether the step can be taken at all: a required choice with nothing to choose (a
+    report, when no regulator supervises the organisation) cannot."""
+    return all(
+        argument.spec.choices or not argument.required
+        for argument in action.arguments
+        if argument.spec.widget == "choice"
+    )

@@ -83,6 +83,11 @@ class Opening:
     standalone: bool = True
     # A sentence shown above the opening form (what opening one sets off).
     hint: StrOrPromise = ""
+    # Which side opens it: provider staff (in their own organisation), or a regulator's
+    # officer (whose body names the provider the case belongs to, `organisation_id` in its data).
+    opened_by: str = "provider"
+    # What follows once it is opened and linked: (new case, the cases it was opened from, actor).
+    after: Callable[..., None] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,10 @@ class ClockCheck:
     event: str
     candidates: Callable[[QuerySet[Any], dt.datetime], QuerySet[Any]]
     due: Callable[[Case, dt.datetime], bool]
+    # Once per case (the event is never recorded twice), or once each time `due` holds again
+    # (an order's new deadline, after an extension, can pass too): then `due` alone, asked of
+    # the locked row, says whether it is recorded.
+    repeatable: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,6 +188,21 @@ class KindDeclaration:
     deadline_label: Callable[[Case], StrOrPromise] | None = None
     # Time limits published on the flow page besides first response and decision: (what, how long).
     further_limits: Callable[[], list[tuple[StrOrPromise, StrOrPromise]]] | None = None
+    # What the provider's staff must keep in mind while a case of this kind is open, shown on
+    # every workspace page (the services an order suspends); "" for nothing.
+    workspace_notice: Callable[[Case], StrOrPromise] | None = None
+    # Cases of this kind that owe the regulator a report not yet sent (narrowing a queryset of
+    # the kind); their `due_at` is when it is due, if the report has a clock.
+    reports_owed: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None
+    # Cases of this kind are addressed to a regulator (`Case.counterpart_organisation`): its
+    # officers see them, on their dashboard and case pages.
+    addressed_to_regulator: bool = False
+    # The duty a report to the regulator about a case of this kind fulfils ("Article 10: …");
+    # "" when such cases are not reported.
+    reported_under: StrOrPromise = ""
+    # What a case of this kind records when a report about it is sent to a regulator through
+    # the tracker: (case, report, actor); None when nothing is recorded on it.
+    report_sent: Callable[[Case, Case, Any], None] | None = None
 
     def case_facts(self, case: Case) -> list[Fact]:
         return self.facts(case) if self.facts is not None else []
@@ -265,9 +289,17 @@ def openable_from(kind: str) -> list[KindDeclaration]:
     return [d for d in declarations() if d.opening is not None and kind in d.opening.from_kinds]
 
 
-def opened_on_their_own() -> list[KindDeclaration]:
-    """The kinds staff may open from no case at all."""
-    return [d for d in declarations() if d.opening is not None and d.opening.standalone]
+PROVIDER_SIDE = "provider"
+REGULATOR_SIDE = "regulator"
+
+
+def opened_on_their_own(side: str | None = None) -> list[KindDeclaration]:
+    """The kinds staff may open from no case at all; with `side`, only those that side opens."""
+    return [
+        d
+        for d in declarations()
+        if d.opening is not None and d.opening.standalone and (side is None or d.opening.opened_by == side)
+    ]
 
 
 def kind_label(kind: str) -> str:

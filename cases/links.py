@@ -19,6 +19,8 @@ class LinkType(models.TextChoices):
     RELATED = "related", _("Related to")
     REFUTES = "refutes", _("Refutes the claim of")
     REFUTED_BY = "refuted_by", _("Claim refuted by")
+    REPORTS_ON = "reports_on", _("Reports to the regulator on")
+    REPORTED_IN = "reported_in", _("Reported to the regulator in")
 
 
 # The link each side records: a duplicate's original records that it has a duplicate.
@@ -28,6 +30,8 @@ INVERSE = {
     LinkType.RELATED: LinkType.RELATED,
     LinkType.REFUTES: LinkType.REFUTED_BY,
     LinkType.REFUTED_BY: LinkType.REFUTES,
+    LinkType.REPORTS_ON: LinkType.REPORTED_IN,
+    LinkType.REPORTED_IN: LinkType.REPORTS_ON,
 }
 
 # Links any two cases may have; the others join a kind to the kinds it is opened from.

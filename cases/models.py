@@ -82,6 +82,16 @@ class Case(FSMModelMixin, models.Model):
     organisation = models.ForeignKey(
         "accounts.Organisation", verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="cases"
     )
+    # The other organisation party to the case: the regulator an order was issued by or a
+    # report is addressed to. Its officers see the case; nobody else outside the organisation.
+    counterpart_organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("counterpart organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="addressed_cases",
+    )
     kind = models.CharField(_("kind"), max_length=20)
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     state = FSMField(_("state"), max_length=40, protected=True)
@@ -139,6 +149,12 @@ class Case(FSMModelMixin, models.Model):
                 fields=["organisation", "created_at", "id"],
                 name="case_org_undated_idx",
                 condition=models.Q(due_at__isnull=True),
+            ),
+            # What a regulator sees: the cases addressed to it, by kind and deadline.
+            models.Index(
+                fields=["counterpart_organisation", "kind", "due_at", "created_at"],
+                name="case_counterpart_idx",
+                condition=models.Q(counterpart_organisation__isnull=False),
             ),
         ]
 

@@ -1,6 +1,9 @@
 """The one place that decides what a caller may read: cases, their events, evidence and contact
 details, enforcement measures, and the colleagues a case can go to.
 
+A regulator's officer sees only the cases addressed to their regulator (the orders it issued,
+the reports sent to it): never a provider's other cases, nor contact details or measures.
+
 Every read for a member of staff (web pages, the staff API, live sockets, the admin) starts
 here. Cases are the root: an event, a file, a person or a measure is visible exactly when the
 case it belongs to is. A case of another organisation simply does not exist for the caller.
@@ -18,7 +21,7 @@ from accounts.models import PROVIDER_ROLES
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
-    from accounts.models import User
+    from accounts.models import Organisation, User
     from cases.eventstore import Event
     from cases.models import Case, DataSubject, EnforcementMeasure, Evidence
 
@@ -31,8 +34,9 @@ def visible_cases(actor: Actor) -> QuerySet[Case]:
 
 
 def scoped_cases(cases: QuerySet[Case], actor: Actor) -> QuerySet[Case]:
-    """`cases` narrowed to what `actor` may see: staff, their organisation's; the public, the
-    cases they hold tracking access to; the system, every case; anyone else, none.
+    """`cases` narrowed to what `actor` may see: staff, their organisation's; a regulator's
+    officer, those addressed to their regulator; the public, the cases they hold tracking
+    access to; the system, every case; anyone else, none.
     (`Case.objects.for_actor` and every kind's manager apply this.)"""
     if actor.is_system:
         return cases
@@ -40,6 +44,8 @@ def scoped_cases(cases: QuerySet[Case], actor: Actor) -> QuerySet[Case]:
         return cases.filter(pk__in=actor.tracked_case_ids)
     if actor.may_use_staff_workspace:
         return cases.filter(organisation_id=actor.organisation_id)
+    if actor.is_regulator_officer:
+        return cases.filter(counterpart_organisation_id=actor.organisation_id)
     return cases.none()
 
 
@@ -53,10 +59,11 @@ def visible_case_events(actor: Actor, case_id: uuid.UUID) -> QuerySet[Event]:
 
 
 def visible_evidence(actor: Actor, case_id: uuid.UUID) -> QuerySet[Evidence]:
-    """The evidence files of a case, if staff may see the case (the public never downloads)."""
+    """The files of a case (evidence, an order's attachments), if its staff or the regulator it
+    is addressed to may see the case (the public never downloads)."""
     from cases.models import Evidence
 
-    if not actor.may_use_staff_workspace:
+    if not actor.may_use_workspace:
         return Evidence.objects.none()
     return Evidence.objects.filter(case_id=case_id, case__in=visible_cases(actor)).order_by("created_at")
 
@@ -81,6 +88,22 @@ def visible_measures(actor: Actor) -> QuerySet[EnforcementMeasure]:
     return EnforcementMeasure.objects.filter(
         organisation_id=actor.organisation_id, case__in=visible_cases(actor).values("pk")
     )
+
+
+def supervised_providers(actor: Actor) -> QuerySet[Organisation]:
+    """The providers in the jurisdiction of the officer's regulator (none for anyone else)."""
+    from accounts.models import Organisation
+
+    if not actor.is_regulator_officer:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(kind=Organisation.Kind.PROVIDER, regulators__pk=actor.organisation_id)
+
+
+def supervising_regulators(organisation_id: int) -> QuerySet[Organisation]:
+    """The regulators whose jurisdiction includes the provider."""
+    from accounts.models import Organisation
+
+    return Organisation.objects.filter(kind=Organisation.Kind.REGULATOR, supervised_providers__pk=organisation_id)
 
 
 def colleagues(actor: Actor) -> QuerySet[User]:

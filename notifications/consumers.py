@@ -20,14 +20,14 @@ from notifications.dispatch import case_group, organisation_group
 
 
 def _workspace_actor(scope: dict[str, Any]) -> Actor | None:
-    """The signed-in member of staff, if the staff workspace would admit them."""
+    """The signed-in member of staff or regulator's officer, if the workspace would admit them."""
     user = scope.get("user")
     # Sign-in already refuses a deactivated account; a session opened before it was
     # deactivated must not keep listening either.
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     actor = Actor.for_user(user)
-    return actor if actor.may_use_staff_workspace else None
+    return actor if actor.may_use_workspace else None
 
 
 def _tracking_actor(scope: dict[str, Any]) -> Actor:
@@ -45,8 +45,8 @@ def _may_follow_case(scope: dict[str, Any], case_id: uuid.UUID) -> bool:
 
 @database_sync_to_async
 def _queue_organisation(scope: dict[str, Any]) -> int | None:
-    """The organisation whose queue this member of staff may follow: their own, and only if
-    the staff workspace admits them."""
+    """The organisation whose cases this person may follow: their own, and only if the
+    workspace admits them (a regulator's group hears of the cases addressed to it)."""
     staff = _workspace_actor(scope)
     return staff.organisation_id if staff else None
 

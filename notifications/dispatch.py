@@ -50,6 +50,10 @@ def _deliver_live(message: OutboxMessage) -> None:
     # and a client that notices a gap fetches the history.
     async_to_sync(layer.group_send)(case_group(message.payload["case_id"]), payload)
     async_to_sync(layer.group_send)(organisation_group(message.payload["organisation_id"]), payload)
+    # An order or a report is also news to the regulator it is addressed to.
+    counterpart = message.payload.get("counterpart_organisation_id")
+    if counterpart is not None:
+        async_to_sync(layer.group_send)(organisation_group(counterpart), payload)
 
 
 def _deliver_email(message: OutboxMessage) -> None:

@@ -31,6 +31,7 @@ def outbox_enqueue(event: Event, case: Case) -> None:
     live = {
         "case_id": str(case.id),
         "organisation_id": case.organisation_id,
+        "counterpart_organisation_id": case.counterpart_organisation_id,
         "reference": case.reference,
         "position": event.position,
         "version": event.stream_version,

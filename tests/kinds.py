@@ -6,11 +6,14 @@ Tests parametrised over `cases.kinds.declarations()` use these; a kind without a
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 
+from django.utils import timezone
+
 from accounts.actors import Actor
-from accounts.models import Organisation
+from accounts.models import Organisation, Role, User
 from cases import commands
 from cases.models import Case
 
@@ -90,10 +93,60 @@ def file_incident(organisation: Organisation, decider: Actor) -> Case:
     )
 
 
+def regulator_officer_of(organisation: Organisation) -> Actor:
+    """An officer of a regulator whose jurisdiction includes `organisation` (the same one for
+    every call: the walks through a workflow take the regulator's steps as this officer)."""
+    regulator, _created = Organisation.objects.get_or_create(
+        slug="tests-regulator", defaults={"name": "Tests Regulator", "kind": Organisation.Kind.REGULATOR}
+    )
+    regulator.supervised_providers.add(organisation)
+    officer, _created = User.objects.get_or_create(
+        username="tests-officer", defaults={"organisation": regulator, "role": Role.REGULATOR_OFFICER}
+    )
+    return Actor.for_user(officer)
+
+
+def issue_order(officer: Actor, organisation: Organisation) -> Case:
+    """An order of the officer's regulator to `organisation`, suspending user registration."""
+    return commands.case_open(
+        kind="rectification_order",
+        actor=officer,
+        arguments={
+            "provider": organisation.slug,
+            "legal_basis": "article_16",
+            "title": "Synthetic videos without labels",
+            "findings": "Spot checks found synthetic videos published without their label.",
+            "required_measures": "Label every synthetic video.",
+            "deadline": timezone.now() + dt.timedelta(days=10),
+            "suspend_user_registration": "yes",
+        },
+    )
+
+
+def file_rectification_order(organisation: Organisation, decider: Actor) -> Case:
+    """An order of a regulator supervising `organisation`."""
+    return issue_order(regulator_officer_of(organisation), organisation)
+
+
+def file_regulator_report(organisation: Organisation, decider: Actor) -> Case:
+    """A report `decider` sends about a complaint to a regulator supervising the organisation."""
+    complaint = file_complaint(organisation, decider)
+    regulator_officer_of(organisation)
+    return commands.case_open(
+        kind="regulator_report",
+        actor=decider,
+        case_id=complaint.id,
+        expected_version=complaint.version,
+        arguments={"regulator": "tests-regulator", "summary": "Unlabelled synthetic video removed."},
+    )
+
+
 FILERS: dict[str, Callable[[Organisation, Actor], Case]] = {
     "complaint": file_complaint,
     "appeal": file_appeal,
     "rumor": file_rumor,
     "feature_entry": file_feature_entry,
     "incident": file_incident,
+    "rectification_order": file_rectification_order,
+    "regulator_report": file_regulator_report,
 }

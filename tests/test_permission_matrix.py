@@ -1,9 +1,11 @@
 """Who may use each staff route, generated from the URL configuration so that a new route
-cannot be left out: every route under /staff/ and /api/v1/staff/ must have a rule below, and
-is tried by every role against a case of their own organisation and of another one.
+cannot be left out: every route under /staff/, /regulator/ and /api/v1/staff/ must have a rule
+below, and is tried by every role against a case of their own organisation and of another one,
+and, for the routes both parties to an order use, against an order addressed to the officer's
+regulator and one addressed to another regulator.
 
 A foreign organisation's case is always "not found", never "forbidden": nothing tells an
-outsider that it exists.
+outsider that it exists. The same holds for a regulator's officer and a provider's own cases.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from cases import commands
 from cases.kinds import opened_on_their_own
 from cases.models import Case, Evidence
 from tests.conftest import make_staff
+from tests.kinds import issue_order
 from tests.web.conftest import png_upload
 
 pytestmark = pytest.mark.django_db
 
-STAFF_PREFIXES = ("staff/", "api/v1/staff/")
+STAFF_PREFIXES = ("staff/", "regulator/", "api/v1/staff/")
 PROVIDER_ROLES = (Role.AGENT, Role.SUPERVISOR)
 ROLES = ("anonymous", Role.AGENT, Role.SUPERVISOR, Role.REGULATOR_OFFICER)
 
@@ -34,6 +37,11 @@ ROLES = ("anonymous", Role.AGENT, Role.SUPERVISOR, Role.REGULATOR_OFFICER)
 OPEN = "open"
 # Routes for provider staff; on a case, only their own organisation's.
 STAFF = "staff"
+# Routes both parties to a case use (the case page, its steps): provider staff on their own
+# organisation's cases, a regulator's officer on the cases addressed to their regulator.
+WORKSPACE = "workspace"
+# The regulator's console: its officers only.
+REGULATOR = "regulator"
 
 
 @dataclass(frozen=True)
@@ -76,13 +84,16 @@ RULES.update(
         "web:staff_login": Rule(OPEN, ("GET",), on_case=False),
         "web:staff_logout": Rule(OPEN, ("POST",), on_case=False),
         "web:staff_queue": Rule(STAFF, ("GET",), on_case=False),
-        "web:staff_case": Rule(STAFF, ("GET",), on_case=True),
-        "web:staff_evidence": Rule(STAFF, ("GET",), on_case=True),
-        "web:staff_case_act": Rule(STAFF, ("POST",), on_case=True),
+        "web:workspace_home": Rule(WORKSPACE, ("GET",), on_case=False),
+        "web:staff_reports": Rule(STAFF, ("GET",), on_case=False),
+        "web:regulator_dashboard": Rule(REGULATOR, ("GET",), on_case=False),
+        "web:staff_case": Rule(WORKSPACE, ("GET",), on_case=True),
+        "web:staff_evidence": Rule(WORKSPACE, ("GET",), on_case=True),
+        "web:staff_case_act": Rule(WORKSPACE, ("POST",), on_case=True),
         "web:staff_case_note": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_case_link": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_case_open": Rule(STAFF, ("POST",), on_case=True),
-        "web:staff_open": Rule(STAFF, ("GET",), on_case=False),
+        "web:staff_open": Rule(WORKSPACE, ("GET",), on_case=False),
         "web:staff_case_claim": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_case_assign": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_case_unassign": Rule(STAFF, ("POST",), on_case=True),
@@ -91,13 +102,13 @@ RULES.update(
         "web:staff_account_search": Rule(STAFF, ("GET",), on_case=False),
         "web:staff_account": Rule(STAFF, ("GET",), on_case=False),
         "api:staff:cases": Rule(STAFF, ("GET",), on_case=False),
-        "api:staff:case": Rule(STAFF, ("GET",), on_case=True),
-        "api:staff:case-events": Rule(STAFF, ("GET",), on_case=True),
-        "api:staff:case-transition": Rule(STAFF, ("POST",), on_case=True),
+        "api:staff:case": Rule(WORKSPACE, ("GET",), on_case=True),
+        "api:staff:case-events": Rule(WORKSPACE, ("GET",), on_case=True),
+        "api:staff:case-transition": Rule(WORKSPACE, ("POST",), on_case=True),
         "api:staff:case-notes": Rule(STAFF, ("POST",), on_case=True),
         "api:staff:case-links": Rule(STAFF, ("POST",), on_case=True),
         "api:staff:case-opening": Rule(STAFF, ("POST",), on_case=True),
-        "api:staff:opening": Rule(STAFF, ("POST",), on_case=False),
+        "api:staff:opening": Rule(WORKSPACE, ("POST",), on_case=False),
         "api:staff:case-assignment": Rule(STAFF, ("POST",), on_case=True),
         "api:staff:case-claim": Rule(STAFF, ("POST",), on_case=True),
         "api:staff:next-case": Rule(STAFF, ("POST",), on_case=False),
@@ -212,14 +223,96 @@ def test_each_role_gets_exactly_what_it_may_on_each_staff_route(world, name, rou
     for method in rule.methods:
         response = getattr(client, method.lower())(path, **({"content_type": "application/json"} if api else {}))
         status = response.status_code
-        if rule.access == OPEN or (role in PROVIDER_ROLES and not foreign):
+        if rule.access == OPEN:
             assert status not in REFUSED and status < 500, (method, path, status)
-        elif role in PROVIDER_ROLES and foreign:
-            assert status == 404, (method, path, status)  # never "forbidden": it does not exist for them
         elif role == "anonymous":
             expected = {401} if api else {302}
             assert status in expected, (method, path, status)
             if not api:
                 assert "/staff/login/" in response["Location"]
+        elif role in PROVIDER_ROLES and rule.access == REGULATOR:
+            assert status == 403, (method, path, status)
+        elif role in PROVIDER_ROLES and not foreign:
+            assert status not in REFUSED and status < 500, (method, path, status)
+        elif role in PROVIDER_ROLES and foreign:
+            assert status == 404, (method, path, status)  # never "forbidden": it does not exist for them
+        elif rule.access == REGULATOR or (rule.access == WORKSPACE and not _names_something(route)):
+            assert status not in REFUSED and status < 500, (method, path, status)
+        elif rule.access == WORKSPACE:
+            # A provider's own case, or a kind only providers open: it does not exist for them.
+            assert status == 404, (method, path, status)
         else:
             assert status == 403, (method, path, status)
+
+
+def _names_something(route: str) -> bool:
+    """The route is about one case, or one kind of case."""
+    return "<" in route
+
+
+# --- Orders: the routes both parties use, on a case addressed to a regulator ------------------
+
+
+@dataclass
+class OrderWorld:
+    order: Case
+    foreign_order: Case
+    people: dict[str, User]
+
+
+@pytest.fixture
+def order_world(provider: Organisation, other_provider: Organisation) -> OrderWorld:
+    regulator = Organisation.objects.create(slug="cac-a", name="Regulator A", kind=Organisation.Kind.REGULATOR)
+    regulator.supervised_providers.add(provider)
+    elsewhere = Organisation.objects.create(slug="cac-b", name="Regulator B", kind=Organisation.Kind.REGULATOR)
+    elsewhere.supervised_providers.add(other_provider)
+    people = {
+        "agent": make_staff(provider, "order-agent"),
+        "other agent": make_staff(other_provider, "other-agent"),
+        "officer": make_staff(regulator, "officer-a", role=Role.REGULATOR_OFFICER),
+        "other officer": make_staff(elsewhere, "officer-b", role=Role.REGULATOR_OFFICER),
+    }
+    order = issue_order(Actor.for_user(people["officer"]), provider)
+    foreign = issue_order(Actor.for_user(people["other officer"]), other_provider)
+    return OrderWorld(order, foreign, people)
+
+
+PARTY_ROUTES = [
+    (name, route)
+    for name, route in staff_routes()
+    if RULES[name].access == WORKSPACE and RULES[name].on_case and "evidence_id" not in route
+]
+ORDER_CASES = [
+    (name, route, person, foreign)
+    for (name, route), person, foreign in itertools.product(
+        PARTY_ROUTES, ("agent", "other agent", "officer", "other officer"), (False, True)
+    )
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "route", "person", "foreign"),
+    ORDER_CASES,
+    ids=[f"{name}-{person}-{'foreign' if foreign else 'own'}" for name, _r, person, foreign in ORDER_CASES],
+)
+def test_an_order_exists_only_for_its_two_parties(order_world, name, route, person, foreign):
+    """The provider it is issued to and the regulator that issued it reach an order; every
+    other provider and regulator is told it does not exist."""
+    case = order_world.foreign_order if foreign else order_world.order
+    user = order_world.people[person]
+    api = route.startswith("api/")
+    if api:
+        token, _created = Token.objects.get_or_create(user=user)
+        client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    else:
+        client = Client()
+        client.force_login(user)
+    fillers = {"case_id": str(case.id), "action": "withdraw"}
+    path = _path(route, {name: value for name, value in fillers.items() if f":{name}>" in route})
+    is_party = (person in ("agent", "officer")) != foreign
+    for method in RULES[name].methods:
+        response = getattr(client, method.lower())(path, **({"content_type": "application/json"} if api else {}))
+        if is_party:
+            assert response.status_code not in {401, 404, 405} and response.status_code < 500, (method, path)
+        else:
+            assert response.status_code == 404, (method, path, response.status_code)

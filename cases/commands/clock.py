@@ -58,7 +58,7 @@ def _run_batch(declaration: KindDeclaration, check: ClockCheck, now: dt.datetime
             case = as_kind(case)
             if not check.due(case, now):
                 continue
-            if Event.objects.filter(stream_id=case.id, type=check.event).exists():
+            if not check.repeatable and Event.objects.filter(stream_id=case.id, type=check.event).exists():
                 continue  # recorded once already: once is what the clock promises
             try:
                 with transaction.atomic():

@@ -37,6 +37,7 @@ from cases.workflows.validation import optional_text
 
 if TYPE_CHECKING:
     from accounts.models import Organisation
+    from cases.actions import Action
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -207,19 +208,36 @@ class UploadedFile(Protocol):
     def seek(self, offset: int, whence: int = ..., /) -> int: ...
 
 
-def inspect_evidence(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, InspectedFile]]:
+def inspect_evidence(
+    files: Sequence[UploadedFile], *, field: str = "evidence"
+) -> list[tuple[UploadedFile, InspectedFile]]:
     """Check every file before anything is written: count, size and real type."""
     if len(files) > MAX_EVIDENCE_FILES:
-        raise CommandInvalid.single("evidence", MSG_TOO_MANY_FILES % {"max": MAX_EVIDENCE_FILES})
+        raise CommandInvalid.single(field, MSG_TOO_MANY_FILES % {"max": MAX_EVIDENCE_FILES})
     inspected = []
     for upload in files:
         try:
             upload.seek(0)
             found = inspect_upload(upload.name or "", upload)  # type: ignore[arg-type]
         except EvidenceRejected as exc:
-            raise CommandInvalid.single("evidence", exc.message) from exc
+            raise CommandInvalid.single(field, exc.message) from exc
         inspected.append((upload, found))
     return inspected
+
+
+Files = list[tuple[UploadedFile, InspectedFile]]
+
+
+def files_apart(action: Action, values: dict[str, Any]) -> tuple[dict[str, Any], Files]:
+    """A step's values without the files it was given, and those files, checked before
+    anything is written. The step records its event; the files are kept after it
+    (`attach_evidence`), each recorded on the case, in the same transaction."""
+    rest = dict(values)
+    files: Files = []
+    for argument in action.arguments:
+        if argument.spec.widget == "files":
+            files += inspect_evidence(list(rest.pop(argument.name, None) or []), field=argument.name)
+    return rest, files
 
 
 def attach_evidence(case: Case, files: list[tuple[UploadedFile, InspectedFile]], *, actor: Actor) -> None:

@@ -19,7 +19,7 @@ from accounts.actors import Actor
 from accounts.models import Organisation
 from cases import sla
 from cases.actions import argument_values, opening_action
-from cases.commands.common import command, issue_reference, load_for_update
+from cases.commands.common import attach_evidence, command, files_apart, issue_reference, load_for_update
 from cases.commands.staff import MSG_STAFF_ONLY, MSG_UNKNOWN_ARGUMENT, link_both
 from cases.errors import CaseNotFound, CommandInvalid, TransitionForbidden
 from cases.kinds import KindDeclaration, as_kind, declaration_of, declarations, declared, kind_label
@@ -36,6 +36,7 @@ MSG_NEEDS_A_CASE = _("A %(kind)s is opened from another case.")
 MSG_OTHER_UNKNOWN = _("No case of this organisation has the reference “%(reference)s”.")
 MSG_OTHER_OF_WRONG_KIND = _("%(reference)s is a %(other_kind)s: a %(kind)s cannot be opened from it.")
 MSG_TOO_MANY_OTHERS = _("At most %(max)s other cases.")
+MSG_OTHER_SIDE = _("You may not open a %(kind)s.")
 
 # What separates references typed into one box: new lines, commas (of either width),
 # semicolons. Spaces do not: people type a reference with spaces in it.
@@ -53,8 +54,8 @@ def _opening_of(kind: str) -> KindDeclaration:
     return declaration_of(kind)
 
 
-def _checked_arguments(declaration: KindDeclaration, arguments: dict[str, Any]) -> dict[str, Any]:
-    action = opening_action(declaration)
+def _checked_arguments(declaration: KindDeclaration, arguments: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    action = opening_action(declaration, actor)
     unknown = sorted(set(arguments) - {a.name for a in action.arguments})
     if unknown:
         raise CommandInvalid.single(unknown[0], MSG_UNKNOWN_ARGUMENT % {"name": unknown[0]})
@@ -103,12 +104,14 @@ def case_open(
     """Open a case of `kind`: from the case `case_id` (at the version the caller saw) and the
     further cases named in `also_from`, or from none when the kind allows it. The new case and
     each case it is opened from record the link between them."""
-    if not actor.is_provider_staff or actor.organisation_id is None:
+    if not actor.may_use_workspace:
         raise TransitionForbidden(MSG_STAFF_ONLY)
     declaration = _opening_of(kind)
     opening = declaration.opening
     assert opening is not None  # checked by _opening_of
-    values = _checked_arguments(declaration, arguments)
+    if opening.opened_by != actor.side:
+        raise TransitionForbidden(MSG_OTHER_SIDE % {"kind": kind_label(kind)})
+    values, files = files_apart(opening_action(declaration, actor), _checked_arguments(declaration, arguments, actor))
     sources: list[Case] = []
     if case_id is not None:
         source = Case.objects.for_actor(actor).filter(pk=case_id).only("kind").first()
@@ -125,20 +128,27 @@ def case_open(
     organisation = Organisation.objects.get(pk=actor.organisation_id)
     data = opening.body(case, actor=actor, organisation=organisation, sources=sources, **values)
     first_response_due_at, resolution_due_at = sla.deadlines_for(kind, timezone.now())
+    # The body names the organisation the case belongs to when it is not the opener's (an
+    # order a regulator issues belongs to the provider it is issued to).
     case.record(
         opening.event,
         {
             "organisation_id": actor.organisation_id,
             "reference": issue_reference(kind),
-            **data,
             "first_response_due_at": first_response_due_at,
             "resolution_due_at": resolution_due_at,
+            # A kind whose deadline is set by whoever opens it (an order's) gives its own.
+            **data,
             "to_state": opening.state,
         },
         actor=actor,
     )
     for source in sources:
         link_both(case, source, link=opening.link, actor=actor)
+    if opening.after is not None:
+        opening.after(case, sources, actor)
+    if files:
+        attach_evidence(case, files, actor=actor)
     return case
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
 from cases.actions import action_named, argument_values
-from cases.commands.common import command, load_for_update
+from cases.commands.common import Files, attach_evidence, command, files_apart, load_for_update
 from cases.errors import (
     CaseNotFound,
     CommandInvalid,
@@ -60,7 +60,7 @@ def step_command(kind: str, action: str) -> Callable[[Callable[..., Case]], Call
 
 
 def _staff_case(actor: Actor, case_id: uuid.UUID) -> Case:
-    if not actor.is_provider_staff:
+    if not actor.may_use_workspace:
         raise CaseNotFound()
     case = Case.objects.for_actor(actor).filter(pk=case_id).only("kind").first()
     if case is None:
@@ -87,17 +87,33 @@ def case_act(
     special = _STEP_COMMANDS.get((kind, action))
     if special is not None:
         return special(case_id=case_id, actor=actor, expected_version=expected_version, **values)
+    values, files = files_apart(offered, values)
     return _run_step(
-        model=model, case_id=case_id, actor=actor, expected_version=expected_version, action=action, values=values
+        model=model,
+        case_id=case_id,
+        actor=actor,
+        expected_version=expected_version,
+        action=action,
+        values=values,
+        files=files,
     )
 
 
 @command
 def _run_step(
-    *, model: type[Case], case_id: uuid.UUID, actor: Actor, expected_version: int, action: str, values: dict[str, Any]
+    *,
+    model: type[Case],
+    case_id: uuid.UUID,
+    actor: Actor,
+    expected_version: int,
+    action: str,
+    values: dict[str, Any],
+    files: Files,
 ) -> Case:
     case = load_for_update(model, case_id=case_id, actor=actor, expected_version=expected_version)
     perform(case, action, actor=actor, **values)
+    if files:
+        attach_evidence(case, files, actor=actor)
     return case
 
 

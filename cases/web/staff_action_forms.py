@@ -34,7 +34,7 @@ from cases.measures import (
     measure_items,
 )
 from cases.sla import CHINA_TIME
-from cases.web.forms import MSG_TOO_LONG
+from cases.web.forms import MSG_TOO_LONG, MultipleFileField, evidence_help_text
 from cases.workflows.validation import MAX_TEXT, MSG_DATE_INVALID
 
 # Rows of the measures fieldset: enough for one decision; the API takes more.
@@ -296,6 +296,10 @@ class ActionForm(StaffForm):
             )
         elif widget == "date":
             self.fields[argument.name] = _date_field(spec.label, required=argument.required, hint=spec.help)
+        elif widget == "files":
+            self.fields[argument.name] = MultipleFileField(
+                label=spec.label, required=argument.required, help_text=spec.help or evidence_help_text()
+            )
         else:
             self.fields[argument.name] = _text_field(
                 spec.label, required=argument.required, long=widget == "long", hint=spec.help

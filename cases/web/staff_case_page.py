@@ -92,6 +92,9 @@ class CaseControls:
     # before its report), so that nobody wonders where the step went.
     blocked: list[BlockedAction] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
+    # Whether the person works for the case's organisation: assignment, internal notes and
+    # links are theirs alone (a regulator's officer sees the order's steps, not these).
+    internal: bool = False
 
     @property
     def invalid(self) -> StaffForm | None:
@@ -158,9 +161,10 @@ def case_controls(
             name: reverse(f"web:staff_case_{name}", kwargs={"case_id": case.id})
             for name in (NOTE, LINK, CLAIM, ASSIGN, UNASSIGN)
         },
+        internal=actor.works_for(case.organisation_id),
     )
     declaration = case.declaration
-    if case.state in declaration.open_states:
+    if controls.internal and case.state in declaration.open_states:
         may_handle = declaration.may_handle(case, actor)
         if not may_handle:
             controls.may_not_handle = str(declaration.may_not_handle_message)

@@ -8,6 +8,7 @@ from cases.web.views import (
     filing,
     pages,
     refutations,
+    regulator,
     staff,
     staff_accounts,
     staff_actions,
@@ -74,6 +75,10 @@ urlpatterns = [
     path("staff/login/", staff.staff_login, name="staff_login"),
     path("staff/logout/", staff.staff_logout, name="staff_logout"),
     path("staff/", staff_queue.staff_queue, name="staff_queue"),
+    path("staff/home/", regulator.workspace_home, name="workspace_home"),
+    path("staff/reports/", regulator.reports, name="staff_reports"),
+    # The regulator's console (signed-in officers of a regulator only).
+    path("regulator/", regulator.dashboard, name="regulator_dashboard"),
     path("staff/next/", staff_queue.take_next, name="staff_take_next"),
     path("staff/assign/", staff_queue.assign_selected, name="staff_assign"),
     path("staff/accounts/", staff_accounts.account_search, name="staff_account_search"),

@@ -33,6 +33,11 @@ def staff_of_case_organisation(case: Case, actor: Actor) -> bool:
     return actor.is_system or actor.works_for(case.organisation_id)
 
 
+def regulator_of_case(case: Case, actor: Actor) -> bool:
+    """An officer of the regulator the case is addressed to (an order it issued)."""
+    return actor.is_system or actor.addressed(case.counterpart_organisation_id)
+
+
 def staff_or_tracking_public(case: Case, actor: Actor) -> bool:
     return staff_of_case_organisation(case, actor) or (actor.is_public and actor.tracks(case.id))
 
@@ -43,13 +48,17 @@ class Argument:
 
     `widget` is "text" (one line), "long" (free text), "choice" (one of `choices`), "measures"
     (enforcement measures), "reference" (another case's reference), "staff" (a member of
-    staff), "urls" (web addresses, a list), "date" (a day, YYYY-MM-DD) or "moment" (a date and
-    time, Beijing time in forms, ISO 8601 in the API)."""
+    staff), "urls" (web addresses, a list), "date" (a day, YYYY-MM-DD), "moment" (a date and
+    time, Beijing time in forms, ISO 8601 in the API) or "files" (uploaded files, kept as the
+    case's files once the step is recorded; through the web forms only)."""
 
     label: StrOrPromise
     widget: str = "text"
     choices: Sequence[tuple[str, StrOrPromise]] = ()
     help: StrOrPromise = ""
+    # Choices that depend on who is asked (the providers a regulator supervises): the argument
+    # is then a "choice" among these (see `cases.actions.for_actor`).
+    choices_for: Callable[[Actor], Sequence[tuple[str, StrOrPromise]]] | None = None
 
 
 @dataclass(frozen=True)

@@ -547,5 +547,6 @@ DECLARATION = register(
         internal_transitions=frozenset({"reverse_measures", "reopen"}),
         schema_versions={ComplaintEvent.RESOLVED: 2},
         description_heading=_("What was reported"),
+        reported_under=_("Article 10: illegal information handled, and the measures taken"),
     )
 )

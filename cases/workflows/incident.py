@@ -37,6 +37,7 @@ from cases.workflows.base import (
     assignment_transition,
     case_transition,
     choices_of,
+    perform,
 )
 from cases.workflows.validation import choice, optional_moment, optional_text, required_text
 
@@ -397,6 +398,22 @@ def _overdue_candidates(cases: QuerySet[Any], now: dt.datetime) -> QuerySet[Any]
     return cases.filter(state__in=OPEN_STATES, details__report_clock=ReportClock.RUNNING, due_at__lte=now)
 
 
+def _reports_owed(cases: QuerySet[Any]) -> QuerySet[Any]:
+    return cases.filter(state__in=OPEN_STATES, details__report_clock__in=list(OWED))
+
+
+def _report_sent(case: Case, report: Case, actor: Actor) -> None:
+    """A report sent through the tracker is the report the clock waits for."""
+    if case.state in OPEN_STATES:
+        perform(
+            case,
+            "report",
+            actor=actor,
+            authority=report.details["regulator_name"][:MAX_AUTHORITY],
+            report_reference=report.reference,
+        )
+
+
 # --- How it reads ---------------------------------------------------------------------------
 
 
@@ -629,5 +646,8 @@ DECLARATION = register(
         facts=_facts,
         deadline_label=_deadline_label,
         further_limits=_further_limits,
+        reported_under=_("Article 7: an incident graded relatively major or above"),
+        reports_owed=_reports_owed,
+        report_sent=_report_sent,
     )
 )

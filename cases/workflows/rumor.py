@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -26,7 +27,7 @@ from cases.kinds import KindDeclaration, Opening, PublicNotice, StateWording, re
 from cases.links import LinkType
 from cases.models import Case, KindManager
 from cases.projections import applies, when
-from cases.workflows.base import Argument, assignment_transition, case_transition, choices_of
+from cases.workflows.base import Argument, assignment_transition, case_transition, choices_of, perform
 from cases.workflows.validation import MAX_URLS, choice, optional_text, past_date, required_text, web_addresses
 
 if TYPE_CHECKING:
@@ -443,6 +444,24 @@ class RumorDetails(serializers.Serializer):
     report = ReportDetails(required=False)
 
 
+def _reports_owed(cases: Any) -> Any:
+    """A published refutation is next reported to the regulator (article 11)."""
+    return cases.filter(state=RumorState.PUBLISHED)
+
+
+def _report_sent(case: Case, report: Case, actor: Actor) -> None:
+    """A report sent through the tracker moves a published refutation to "reported"."""
+    if case.state == RumorState.PUBLISHED:
+        perform(
+            case,
+            "report",
+            actor=actor,
+            authority=report.details["regulator_name"][:MAX_NAME],
+            reported_on=timezone.localdate(),
+            report_reference=report.reference,
+        )
+
+
 DECLARATION = register(
     KindDeclaration(
         kind=KIND,
@@ -549,5 +568,8 @@ DECLARATION = register(
         intake_links=refutations_at_addresses,
         public_page=public_page,
         public_notice=public_notice,
+        reported_under=_("Article 11: false information found and refuted"),
+        reports_owed=_reports_owed,
+        report_sent=_report_sent,
     )
 )

@@ -6,8 +6,7 @@
   "use strict";
 
   var container = document.querySelector("[data-countdown-left]");
-  var countdowns = document.querySelectorAll("[data-countdown]");
-  if (!container || !countdowns.length) {
+  if (!container) {
     return;
   }
   var words = {
@@ -32,6 +31,8 @@
 
   function update() {
     var now = Date.now();
+    // Asked each time: a live page replaces its rows, countdowns included.
+    var countdowns = document.querySelectorAll("[data-countdown]");
     for (var i = 0; i < countdowns.length; i++) {
       var element = countdowns[i];
       var due = Date.parse(element.getAttribute("data-countdown"));

@@ -1,5 +1,7 @@
-/* Live hints on the staff pages. Every page works without this file; it only says when what
-   is on screen has changed, and offers to reload. */
+/* Live hints on the staff pages. Every page works without this file. A page marked
+   data-live-refresh (a case page, the regulator's dashboard) redraws itself when what it shows
+   has changed, unless the person has typed or chosen something in one of its forms; other
+   pages, and those in that case, say that it has changed and offer to reload. */
 (function () {
   "use strict";
 
@@ -11,14 +13,56 @@
   // A case page knows its version and ignores hints about what it already shows; the queue
   // has no version and takes any hint as a change.
   var version = live.hasAttribute("data-version") ? Number(live.getAttribute("data-version")) : null;
-  var notice = live.querySelector("[data-live-notice]");
+  var refreshes = live.hasAttribute("data-live-refresh");
   var retryDelay = 1000;
   var connectedBefore = false;
 
+  function notice() {
+    return live.querySelector("[data-live-notice]");
+  }
+
+  function hasUnsentInput() {
+    var fields = live.querySelectorAll("input, textarea, select");
+    for (var i = 0; i < fields.length; i += 1) {
+      var field = fields[i];
+      if (field.type === "hidden" || field.type === "submit") {
+        continue;
+      }
+      if (field.type === "checkbox" || field.type === "radio") {
+        if (field.checked !== field.defaultChecked) {
+          return true;
+        }
+      } else if (field.tagName === "SELECT") {
+        for (var j = 0; j < field.options.length; j += 1) {
+          if (field.options[j].selected !== field.options[j].defaultSelected) {
+            return true;
+          }
+        }
+      } else if (field.value !== field.defaultValue) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function redraw(fresh) {
+    live.innerHTML = fresh.innerHTML;
+    if (fresh.hasAttribute("data-version")) {
+      version = Number(fresh.getAttribute("data-version"));
+      live.setAttribute("data-version", String(version));
+    }
+    var status = notice();
+    if (status) {
+      status.textContent = live.getAttribute("data-redrawn-text") || "";
+    }
+  }
+
   function showChanged() {
-    if (!notice || notice.childNodes.length) {
+    var place = notice();
+    if (!place || place.querySelector(".notice")) {
       return;
     }
+    place.textContent = ""; // the word that the page was redrawn, if any, is out of date
     var paragraph = document.createElement("p");
     paragraph.className = "notice";
     paragraph.appendChild(document.createTextNode(live.getAttribute("data-updated-text") + " "));
@@ -26,7 +70,32 @@
     reload.href = location.href.split("#")[0];
     reload.textContent = live.getAttribute("data-reload-text");
     paragraph.appendChild(reload);
-    notice.appendChild(paragraph);
+    place.appendChild(paragraph);
+  }
+
+  function changed() {
+    if (!refreshes || !window.fetch || !window.DOMParser || hasUnsentInput()) {
+      showChanged();
+      return;
+    }
+    fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        return response.ok ? response.text() : Promise.reject(response.status);
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-staff-live]");
+        if (!fresh) {
+          return;
+        }
+        if (hasUnsentInput()) {
+          showChanged(); // typed into while the page was being fetched: keep it
+        } else if (version === null || Number(fresh.getAttribute("data-version")) > version) {
+          redraw(fresh);
+        }
+      })
+      .catch(function () {
+        showChanged();
+      });
   }
 
   function checkVersion() {
@@ -42,7 +111,7 @@
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-staff-live]");
         if (fresh && Number(fresh.getAttribute("data-version")) > version) {
-          showChanged();
+          changed();
         }
       })
       .catch(function () {
@@ -57,7 +126,11 @@
       retryDelay = 1000;
       live.setAttribute("data-live-connected", "");
       if (connectedBefore) {
-        checkVersion();
+        if (version === null) {
+          changed(); // hints sent while the connection was down are lost
+        } else {
+          checkVersion();
+        }
       }
       connectedBefore = true;
     });
@@ -69,7 +142,7 @@
         return;
       }
       if (version === null || Number(hint.version) > version) {
-        showChanged();
+        changed();
       }
     });
     socket.addEventListener("close", function (event) {

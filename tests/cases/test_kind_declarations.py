@@ -9,11 +9,13 @@ transition on the flow page, an SLA default, valid details, and replay identical
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import re
 
 import pytest
 from django.core.management import call_command
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.actors import Actor
 from accounts.models import Organisation, Role
@@ -29,11 +31,12 @@ from cases.sla import Limit
 from cases.web.staff_history import unworded_fields
 from cases.workflows.base import workflow_steps
 from tests.conftest import make_staff
-from tests.kinds import FILERS, file_complaint
+from tests.kinds import FILERS, file_complaint, regulator_officer_of
 
 pytestmark = pytest.mark.django_db
 
 LANGUAGES = ("en", "zh-hans")
+_LATER = itertools.count()
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 KINDS = declarations()
@@ -53,6 +56,9 @@ def _arguments(action, other_reference: str) -> dict:
             values[argument.name] = other_reference
         elif widget == "urls":
             values[argument.name] = ["https://claims.example.com/p/1"]
+        elif widget == "moment":
+            # Each later than the one before: an extended deadline must move forward.
+            values[argument.name] = (timezone.now() + dt.timedelta(days=30 + next(_LATER))).isoformat()
         elif widget == "date":
             values[argument.name] = "2025-01-10"
         else:
@@ -74,7 +80,7 @@ def _walk(declaration: KindDeclaration, organisation: Organisation, staff: list[
         for action_name in path:
             case = _take(case, action_name, staff, other.reference)
         reached.add(case.state)
-        for action in available_actions(case, staff[-1]) + available_actions(case, staff[0]):
+        for action in [a for actor in staff for a in available_actions(case, actor)]:
             if (case.state, action.name) not in taken:
                 taken.add((case.state, action.name))
                 frontier.append([*path, action.name])
@@ -100,9 +106,12 @@ def _take(case: Case, action_name: str, staff: list[Actor], other_reference: str
 
 @pytest.fixture
 def staff(provider):
+    """Who takes the steps: an agent, a supervisor (four eyes), and an officer of a regulator
+    supervising the provider (the regulator's side of two-party kinds)."""
     return [
         Actor.for_user(make_staff(provider, "decider")),
         Actor.for_user(make_staff(provider, "reviewer", role=Role.SUPERVISOR)),
+        regulator_officer_of(provider),
     ]
 
 

@@ -80,8 +80,30 @@ def test_staff_sign_in_and_land_on_the_queue(client, agent_user):
     response = client.post(LOGIN, {"username": "agent", "password": "pw-agent"})
 
     assert response.status_code == 302
-    assert response["Location"] == QUEUE
+    home = client.get(response["Location"])
+    assert home.status_code == 302 and home["Location"] == QUEUE
     assert client.get(QUEUE).status_code == 200
+
+
+def test_a_regulator_officer_signs_in_to_the_dashboard_and_never_sees_a_providers_case(
+    client, provider, submit_complaint
+):
+    regulator = Organisation.objects.create(slug="cac", name="Regulator", kind=Organisation.Kind.REGULATOR)
+    regulator.supervised_providers.add(provider)
+    User.objects.create_user(
+        username="officer", password="pw-officer", role=Role.REGULATOR_OFFICER, organisation=regulator
+    )
+    case = submit_complaint().case
+
+    response = client.post(LOGIN, {"username": "officer", "password": "pw-officer"})
+    home = client.get(response["Location"])
+
+    assert home["Location"] == "/regulator/"
+    dashboard = client.get("/regulator/", **ENGLISH)
+    assert dashboard.status_code == 200 and "Provider" in page(dashboard)
+    assert "belongs to no organisation" not in page(dashboard)
+    assert client.get(QUEUE, **ENGLISH).status_code == 403
+    assert client.get(case_url(case), **ENGLISH).status_code == 404  # a provider's case does not exist for them
 
 
 def test_a_wrong_password_shows_an_error_and_signs_no_one_in(client, agent_user):
@@ -137,7 +159,7 @@ def test_the_public_tracking_a_case_never_reaches_staff_pages(client, submit_com
 
 @pytest.mark.parametrize(
     ("role", "has_organisation"),
-    [(Role.REGULATOR_OFFICER, True), (Role.ADMINISTRATOR, True), (Role.AGENT, False), ("", True)],
+    [(Role.ADMINISTRATOR, True), (Role.AGENT, False), ("", True)],
 )
 def test_people_without_a_provider_role_and_organisation_are_refused_with_a_clear_page(
     client, provider, submit_complaint, role, has_organisation
@@ -372,11 +394,11 @@ def test_the_queue_page_takes_a_fixed_number_of_queries(
     add_cases(3)
     # Session, user, the open cases counted per queue, the staff one may assign to, the cases
     # with a deadline, the cases without one.
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert staff_client.get(QUEUE).status_code == 200
 
     add_cases(20)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert staff_client.get(QUEUE, {"kind": "complaint", "mine": "on"}).status_code == 200
 
 
@@ -577,7 +599,8 @@ def test_a_regulator_organisation_member_with_an_agent_role_sees_only_that_organ
 def test_the_case_page_takes_a_fixed_number_of_queries(staff_client, labelled_case, django_assert_max_num_queries):
     # Session, user, case, evidence, events, the people they name, related cases, contact,
     # and the colleagues the case may be assigned to.
-    with django_assert_max_num_queries(9):
+    # One more each for the notices of open orders and for the regulators a report could go to.
+    with django_assert_max_num_queries(11):
         assert staff_client.get(case_url(labelled_case)).status_code == 200
 
 
@@ -619,12 +642,24 @@ def test_staff_sign_in_in_a_browser_and_are_told_when_cases_change(
     browser_page.wait_for_url(f"{base}{case_url(case)}")
     browser_page.wait_for_selector("[data-live-connected]")
     assert browser_page.locator("[data-live-notice] .notice").count() == 0
+    # The case page redraws itself with the new state, without a reload.
+    browser_page.evaluate("window.notReloaded = true")
     commands.complaint_start_investigation(case_id=case.id, actor=agent, expected_version=case.version + 1)
     _deliver_notifications()
+    browser_page.wait_for_function(
+        "document.querySelector('.state__badge').textContent.trim() === '调查中'", timeout=15000
+    )  # "Under investigation"
+    assert browser_page.evaluate("window.notReloaded") is True
+
+    # What the person is typing is never thrown away: they are told instead.
+    browser_page.fill("#id_note-note", "Half a note")
+    commands.case_note_add(case_id=case.id, actor=agent, expected_version=case.version + 2, note="From elsewhere.")
+    _deliver_notifications()
     browser_page.wait_for_selector("[data-live-notice] .notice a", timeout=15000)
+    assert browser_page.input_value("#id_note-note") == "Half a note"
     browser_page.click("[data-live-notice] .notice a")
     browser_page.wait_for_selector(".state__badge")
-    assert browser_page.locator(".state__badge").inner_text() == "调查中"  # "Under investigation"
+    assert "From elsewhere." in browser_page.locator(".history").inner_text()
 
 
 def test_password_guessing_at_the_staff_sign_in_is_limited(client, settings, agent_user):

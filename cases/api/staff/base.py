@@ -34,6 +34,11 @@ def may_use_staff_api(actor: Actor) -> bool:
     return actor.is_provider_staff and actor.organisation_id is not None
 
 
+def may_use_case_api(actor: Actor) -> bool:
+    """Provider staff, or a regulator's officer (on the cases addressed to their regulator)."""
+    return actor.may_use_workspace
+
+
 class IsOrganisationStaff(BasePermission):
     message = MSG_STAFF_ONLY
     code = "not_staff"
@@ -43,6 +48,19 @@ class IsOrganisationStaff(BasePermission):
         if not (user and user.is_authenticated and user.is_active):
             return False
         return may_use_staff_api(Actor.for_user(user))  # type: ignore[arg-type]
+
+
+class IsPartyToCases(IsOrganisationStaff):
+    """Provider staff or a regulator's officer: endpoints about single cases (reading one,
+    taking a step, opening one), where `cases.scope` limits each to the cases it may see."""
+
+    message = _("Only active staff of a service provider or officers of a regulator may use this API.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        return may_use_case_api(Actor.for_user(user))  # type: ignore[arg-type]
 
 
 class StaffApi(APIView):

@@ -208,7 +208,12 @@ class ArgumentsInput(StrictInput):
     def get_fields(self) -> dict[str, serializers.Field]:
         # Built per instance rather than as class attributes, so that an argument may have any
         # name, even one a serializer uses itself ("data", "errors").
-        return {argument.name: _argument_field(argument) for argument in self.action.arguments}
+        # Files go through the web forms (multipart); a JSON body names none.
+        return {
+            argument.name: _argument_field(argument)
+            for argument in self.action.arguments
+            if argument.spec.widget != "files"
+        }
 
 
 class OpeningInput(ArgumentsInput):

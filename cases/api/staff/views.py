@@ -24,7 +24,7 @@ from cases import commands
 from cases.actions import Action, action_named, opening_action
 from cases.api.idempotency import respond_idempotently
 from cases.api.staff import preconditions, schema
-from cases.api.staff.base import StaffApi
+from cases.api.staff.base import IsPartyToCases, StaffApi
 from cases.api.staff.inputs import (
     ArgumentsInput,
     AssignmentInput,
@@ -106,6 +106,8 @@ class CaseQueueApi(StaffApi):
 
 
 class CaseApi(StaffApi):
+    permission_classes = [IsPartyToCases]
+
     @extend_schema(
         operation_id="staff_case_get",
         summary="One case",
@@ -129,6 +131,8 @@ class CaseApi(StaffApi):
 
 
 class CaseEventsApi(StaffApi):
+    permission_classes = [IsPartyToCases]
+
     @extend_schema(
         operation_id="staff_case_events",
         summary="A case's history",
@@ -143,6 +147,8 @@ class CaseEventsApi(StaffApi):
 
 
 class CaseTransitionApi(StaffApi):
+    permission_classes = [IsPartyToCases]
+
     @extend_schema(
         operation_id="staff_case_transition",
         summary="Take a step of the case's workflow",
@@ -180,10 +186,13 @@ class UnknownOpening(APIException):
     default_code = "not_found"
 
 
-def _opening_of(kind: str) -> Action:
-    if not declared(kind) or declaration_of(kind).opening is None:
+def _opening_of(kind: str, actor: Actor) -> Action:
+    """What opening a case of `kind` asks; a kind the caller's side does not open (an order,
+    for provider staff) does not exist for them."""
+    declaration = declaration_of(kind) if declared(kind) else None
+    if declaration is None or declaration.opening is None or declaration.opening.opened_by != actor.side:
         raise UnknownOpening(str(MSG_NOT_OPENED_BY_STAFF))
-    return opening_action(declaration_of(kind))
+    return opening_action(declaration, actor)
 
 
 def _opened(request: Request, actor: Actor, case: Case) -> Response:
@@ -229,7 +238,7 @@ class CaseOpeningApi(StaffApi):
     )
     def post(self, request: Request, case_id: uuid.UUID, kind: str) -> Response:
         version = preconditions.expected_version(request)
-        action = _opening_of(kind)
+        action = _opening_of(kind, self.actor)
         data = dict(_validated(OpeningInput.for_action(action), request.data).validated_data)
         also_from = data.pop("also_from")
         opened = commands.case_open(
@@ -239,6 +248,8 @@ class CaseOpeningApi(StaffApi):
 
 
 class OpeningApi(StaffApi):
+    permission_classes = [IsPartyToCases]
+
     @extend_schema(
         operation_id="staff_open",
         summary="Open a case of a kind staff open themselves",
@@ -254,7 +265,7 @@ class OpeningApi(StaffApi):
         examples=_OPENING_EXAMPLES,
     )
     def post(self, request: Request, kind: str) -> Response:
-        action = _opening_of(kind)
+        action = _opening_of(kind, self.actor)
         # Keys are the caller's own: two people may pick the same one.
         scope = f"staff.open.{kind}.{self.actor.user_id}"
         return respond_idempotently(request, scope=scope, handle=lambda: self._open(request, kind, action))

@@ -3,18 +3,22 @@
 Running it again changes nothing: the demo organisation marks that it has been done.
 """
 
+import datetime as dt
 import hashlib
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.actors import Actor
 from accounts.models import Organisation, Role, User
 from cases import commands
+from cases.kinds import as_kind
 from cases.measures import measure_reference
 from cases.models import Case
+from cases.workflows.base import perform
 
 DEMO_PROVIDER = "demo-provider"
 DEMO_LOGINS = [
@@ -49,9 +53,10 @@ class Command(BaseCommand):
         provider = Organisation.objects.create(
             slug=DEMO_PROVIDER, name="示例智能科技 Demo AI Co.", kind=Organisation.Kind.PROVIDER
         )
-        Organisation.objects.create(
+        regulator = Organisation.objects.create(
             slug="demo-regulator", name="示例网信办 Demo CAC Office", kind=Organisation.Kind.REGULATOR
         )
+        regulator.supervised_providers.add(provider)
         users = {}
         for username, password, role, org_slug, superuser in DEMO_LOGINS:
             user = User(
@@ -153,6 +158,7 @@ class Command(BaseCommand):
         self._seed_refutations(agent, submit, quake_complaints=[resolved, duplicate])
         self._seed_feature_library(users, public, provider, sources={"fraud": waiting, "quake": resolved})
         self._seed_incidents(agent, supervisor=Actor.for_user(users["supervisor"], request_id="demo-seed"))
+        self._seed_regulator(users, provider, agent, resolved)
 
     def _seed_refutations(self, agent: Actor, submit: Any, *, quake_complaints: list[Any]) -> None:
         """Rumor refutations (article 11): one published, one being verified from two complaints,
@@ -369,3 +375,94 @@ class Command(BaseCommand):
             corrective_measures="节假日排班纳入审核容量评估。Holiday rosters now follow a capacity check.",
         )
         step(closed, "close")
+
+    def _seed_regulator(self, users: dict[str, User], provider: Organisation, agent: Actor, handled: Any) -> None:
+        """Rectification orders of the demo regulator in several states (one past its deadline),
+        and a report the provider sent it about a handled complaint."""
+        officer = Actor.for_user(users["regulator"], request_id="demo-seed")
+        now = timezone.now()
+
+        def issue(title: str, days: float, **arguments: Any) -> Any:
+            return commands.case_open(
+                kind="rectification_order",
+                actor=officer,
+                arguments={
+                    "provider": provider.slug,
+                    "legal_basis": arguments.pop("legal_basis", "article_16"),
+                    "title": title,
+                    "findings": arguments.pop(
+                        "findings",
+                        "抽查发现部分合成视频缺少显著标识。Spot checks found synthetic videos without labels.",
+                    ),
+                    "required_measures": "为全部合成视频添加显著标识，并提交整改报告。"
+                    "Label every synthetic video and report back.",
+                    "deadline": now + dt.timedelta(days=days),
+                    **arguments,
+                },
+            )
+
+        def step(case: Any, actor: Actor, action: str, **arguments: Any) -> Any:
+            version = Case.objects.values_list("version", flat=True).get(pk=case.id)
+            return commands.case_act(
+                case_id=case.id, actor=actor, expected_version=version, action=action, arguments=arguments
+            )
+
+        issue(
+            "换脸服务存在较大信息安全风险 Face swapping poses a serious risk",
+            10,
+            legal_basis="article_21",
+            findings="换脸功能可在未经同意的情况下编辑他人人脸。Faces can be edited without consent.",
+            suspend_user_registration="yes",
+            suspend_other_services="换脸视频生成 Face-swap video generation",
+        )
+        working = issue("合成语音未加提示 Synthetic voices without notice", 7, legal_basis="article_16")
+        step(working, agent, "acknowledge", note="已收到，正在整改。Received; rectifying.")
+        step(
+            working,
+            agent,
+            "record_progress",
+            progress="已为 80% 的语音产品加上提示音。80% of voice products now play a notice.",
+        )
+
+        resubmitted = issue("辟谣机制不健全 No rumor-refutation procedure", 5, legal_basis="article_11")
+        step(resubmitted, agent, "acknowledge")
+        step(resubmitted, agent, "submit", summary="已建立辟谣流程。A refutation procedure is in place.")
+        step(resubmitted, officer, "reject", reasons="未说明向监管部门报告的时限。The reporting time limit is missing.")
+        step(
+            resubmitted,
+            agent,
+            "submit",
+            summary="已补充报告时限：确认后 24 小时内。Reported within 24 hours of confirmation.",
+        )
+
+        accepted = issue("投诉入口不便捷 Complaint entry hard to find", 15, legal_basis="article_12")
+        step(accepted, agent, "acknowledge")
+        step(
+            accepted,
+            agent,
+            "submit",
+            summary="首页已加入投诉入口。The home page now links the complaint form.",
+            evidence_urls=["https://demo.example.com/complaints"],
+        )
+        step(accepted, officer, "accept", reasons="已核实。Checked on the site.")
+
+        late = issue("特征库未及时更新 Feature library not kept current", 0.02, legal_basis="article_10")
+        # The demo cannot wait for the deadline: the clock's own step, as if it had passed.
+        with transaction.atomic():
+            order = as_kind(Case.objects.select_for_update().get(pk=late.id))
+            perform(
+                order, "record_overdue", actor=Actor.system(request_id="demo-seed"), now=now + dt.timedelta(hours=1)
+            )
+
+        handled.refresh_from_db()
+        commands.case_open(
+            kind="regulator_report",
+            actor=agent,
+            case_id=handled.id,
+            expected_version=handled.version,
+            arguments={
+                "regulator": "demo-regulator",
+                "summary": "合成“地震预警”视频已下架，发布者已被警告。"
+                "The synthetic earthquake video was removed and its publisher warned.",
+            },
+        )

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_GET
 from accounts.actors import Actor
 from cases.selectors import evidence_for_download
 from cases.staff_queries import staff_case
-from cases.web.staff_access import staff_member_required
+from cases.web.staff_access import workspace_member_required
 from cases.web.staff_case_page import case_controls, render_case_page
 from cases.web.views.responses import handles_rate_limits, limit_per_address
 
-_login_form = auth_views.LoginView.as_view(template_name="staff/login.html", next_page="web:staff_queue")
+_login_form = auth_views.LoginView.as_view(template_name="staff/login.html", next_page="web:workspace_home")
 
 
 @handles_rate_limits
@@ -38,7 +38,7 @@ staff_logout = auth_views.LogoutView.as_view(next_page="web:staff_login")
 
 @never_cache
 @require_GET
-@staff_member_required
+@workspace_member_required
 def staff_case_page(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> HttpResponse:
     """Everything the organisation's staff may see of one case, with its verified history and
     the forms for what the person may do on it now."""
@@ -50,7 +50,7 @@ def staff_case_page(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> H
 
 @never_cache
 @require_GET
-@staff_member_required
+@workspace_member_required
 def evidence_download(request: HttpRequest, actor: Actor, case_id: uuid.UUID, evidence_id: uuid.UUID) -> FileResponse:
     """Stream an evidence file to staff of the case's organisation, as an attachment of no
     particular type, so that no browser renders or runs it. Other staff get a 404."""

@@ -28,7 +28,7 @@ from cases.kinds import kind_label
 from cases.models import Case
 from cases.staff_queries import staff_case
 from cases.web.domain_errors import refusal_for
-from cases.web.staff_access import staff_member_required
+from cases.web.staff_access import staff_member_required, workspace_member_required
 from cases.web.staff_action_forms import (
     ActionForm,
     AssignForm,
@@ -106,7 +106,7 @@ def _submit(
 
 @never_cache
 @require_POST
-@staff_member_required
+@workspace_member_required
 def staff_case_act(request: HttpRequest, actor: Actor, case_id: uuid.UUID, action: str) -> HttpResponse:
     """Take one workflow step, with the arguments its form asked for."""
     case = _case_or_404(actor, case_id)
@@ -115,6 +115,7 @@ def staff_case_act(request: HttpRequest, actor: Actor, case_id: uuid.UUID, actio
         raise Http404
     form = ActionForm(
         request.POST,
+        request.FILES,
         action=step,
         staff=staff_choices(actor) if needs_staff(step) else (),
         prefix=action_prefix(step.name),

@@ -15,7 +15,7 @@ from cases.commands import case_open
 from cases.errors import DomainError
 from cases.kinds import declaration_of, declared, opened_on_their_own
 from cases.web.domain_errors import refusal_for
-from cases.web.staff_access import staff_member_required
+from cases.web.staff_access import workspace_member_required
 from cases.web.staff_action_forms import OpeningForm
 from cases.web.views.staff_actions import opened_message
 
@@ -24,19 +24,19 @@ TEMPLATE = "staff/open.html"
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@staff_member_required
+@workspace_member_required
 def staff_open(request: HttpRequest, actor: Actor, kind: str) -> HttpResponse:
     """The form that opens a case of `kind`, and its answer: the new case, or the form again
     with what was refused."""
     declaration = declaration_of(kind) if declared(kind) else None
-    if declaration is None or declaration not in opened_on_their_own():
+    if declaration is None or declaration not in opened_on_their_own(actor.side):
         raise Http404
-    action = opening_action(declaration)
+    action = opening_action(declaration, actor)
     linked = bool(declaration.opening.from_kinds)  # type: ignore[union-attr]
     if request.method != "POST":
         form = OpeningForm(action=action, standalone=True, linked=linked, prefix="open")
         return render(request, TEMPLATE, {"declaration": declaration, "action": action, "form": form})
-    form = OpeningForm(request.POST, action=action, standalone=True, linked=linked, prefix="open")
+    form = OpeningForm(request.POST, request.FILES, action=action, standalone=True, linked=linked, prefix="open")
     status = 400
     if form.is_valid():
         try:

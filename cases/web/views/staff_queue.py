@@ -94,7 +94,7 @@ def _queue_context(
         "search_form": AccountSearchForm(),
         "tabs": queue_tabs(queue_counts(actor=actor), filters),
         # The kinds of case staff open themselves, rather than receive, each with its form.
-        "openings": opening_links(opened_on_their_own()),
+        "openings": opening_links(opened_on_their_own(actor.side)),
         "rows": [],
         "filtered": False,
     }
