@@ -149,7 +149,10 @@ if REDIS_URL:
             "CONFIG": {
                 # Over capacity channels-redis drops messages silently, and redis-py fails rather
                 # than waits once its pool is exhausted: both raised for large fan-outs.
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                # redis-py's default 5 s socket timeout equals channels-redis's 5 s blocking read
+                # (BRPOP): an idle consumer's read timed out first and killed its socket. The
+                # read returns within 5 s whatever happens, so 30 s only catches a dead server.
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000, "socket_timeout": 30}],
                 "capacity": 1000,
             },
         }

@@ -4,10 +4,12 @@ For the embedded set-up only: production runs the ASGI server, `dispatch_outbox`
 `run_clock` as separate processes so that each can be scaled and restarted on its own.
 """
 
+import os
 import threading
 from typing import Any
 
 import uvicorn
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from cases.commands.clock import clock_forever
@@ -22,6 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, host: str, port: int, **options: Any) -> None:
+        if not os.environ.get("PUBLIC_BASE_URL"):
+            # Links in mails point where this server answers, unless the address people use
+            # is set (behind a proxy, or another name).
+            settings.PUBLIC_BASE_URL = f"http://{host}:{port}"
         stop = threading.Event()
         workers = [
             threading.Thread(target=dispatch_forever, kwargs={"stop": stop}, name="outbox", daemon=True),
