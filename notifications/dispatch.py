@@ -19,8 +19,9 @@ from urllib.parse import urlencode
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -69,17 +70,53 @@ def _deliver_email(message: OutboxMessage) -> None:
             context = _measure_notice(message, case)
             template = "notifications/email/measure_notice"
         else:
-            context = {"case": case, "event_type": message.payload["event_type"], "base_url": settings.PUBLIC_BASE_URL}
+            context = _case_update(message, case)
             template = "notifications/email/case_update"
-        body = render_to_string(f"{template}.txt", context)
-        title = render_to_string(f"{template}_subject.txt", context).strip()
+        context["language"] = language
+        title = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body = render_to_string(f"{template}.txt", {**context, "subject": title})
+        html = _html_version(template, {**context, "subject": title})
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
-    EmailMessage(
+    mail = EmailMultiAlternatives(
         subject=title,
         body=body,
         to=[subject.email],
         headers={"Message-ID": f"<outbox-{message.pk}@{domain}>"},
-    ).send()
+    )
+    if html:
+        mail.attach_alternative(html, "text/html")
+    mail.send()
+
+
+def _html_version(template: str, context: dict[str, Any]) -> str:
+    try:
+        return render_to_string(f"{template}.html", context)
+    except TemplateDoesNotExist:
+        return ""
+
+
+def _case_update(message: OutboxMessage, case: Any) -> dict[str, Any]:
+    """What the filer is told of an event on their case: the event as their tracking page
+    shows it (the question asked, the decision and its reasons, the measures), what the state
+    means for them and by when, and whether they may answer or appeal. The address of their
+    case's page goes without the private token: mail is stored and forwarded."""
+    from cases.eventstore import Event
+    from cases.kinds import as_kind
+    from cases.selectors import decision_appealable, public_events_of, waiting_on_filer
+    from cases.web.public_text import state_explanation
+
+    case = as_kind(case)
+    event = Event.objects.get(position=message.event_position, stream_id=message.stream_id)
+    shown = public_events_of(case.kind).get(event.type)
+    return {
+        "case": case,
+        "title": str(shown.title) if shown else case.public_state_label,
+        "lines": [str(line) for line in shown.lines(event, case) if line] if shown else [],
+        "explanation": state_explanation(case),
+        "waiting": waiting_on_filer(case),
+        "appeal": decision_appealable(case),
+        "track_url": f"{settings.PUBLIC_BASE_URL}/track/{case.reference}/",
+    }
 
 
 def _measure_notice(message: OutboxMessage, case: Any) -> dict[str, Any]:
