@@ -246,6 +246,10 @@ class TrackingCredential(models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="tracking")
     token_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A new private link sent to the filer who lost theirs: it replaces the old one the first
+    # time it is used, and lapses unused after `TRACKING_RECOVERY_HOURS`.
+    replacement_hash = models.CharField(max_length=64, blank=True)
+    replacement_issued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("tracking credential")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -33,9 +34,25 @@ def case_for_tracking(reference: str, token: str) -> Case | None:
         TrackingCredential.objects.select_related("case").filter(case__reference=normalise_reference(reference)).first()
     )
     matches = token_matches(token or "", credential.token_hash if credential else _NO_SUCH_TOKEN_HASH)
+    if credential is not None and not matches and credential.replacement_hash:
+        matches = replacement_used(credential, token or "")
     if credential is None or not matches:
         return None
     return as_kind(credential.case)
+
+
+def replacement_used(credential: TrackingCredential, token: str) -> bool:
+    """Whether `token` is the credential's replacement, still in time; if so it becomes the
+    case's only token, and the link it replaces stops working."""
+    issued = credential.replacement_issued_at
+    lapses = dt.timedelta(hours=settings.TRACKING_RECOVERY_HOURS)
+    if issued is None or issued + lapses < timezone.now() or not token_matches(token, credential.replacement_hash):
+        return False
+    # Conditional on the replacement still being there: of two uses at once, one promotes it.
+    TrackingCredential.objects.filter(pk=credential.pk, replacement_hash=credential.replacement_hash).update(
+        token_hash=credential.replacement_hash, replacement_hash="", replacement_issued_at=None
+    )
+    return True
 
 
 def tracked_case(case_id: uuid.UUID | str) -> Case | None:

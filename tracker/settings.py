@@ -255,8 +255,12 @@ RATE_LIMITS = {
         "track_reference": "30/600",  # attempts on one tracking reference, from anywhere
         "add_information": "20/3600",  # answers added through a tracking page, per address
         "staff_login": "10/600",  # staff sign-in attempts per client address
+        "track_recover": "10/3600",  # requests for a new tracking link per client address
+        "track_recover_reference": "3/3600",  # requests for a new link for one reference, from anywhere
     }.items()
 }
+# How long a new private tracking link sent on request stays usable before it is first used.
+TRACKING_RECOVERY_HOURS = _env_int("TRACKING_RECOVERY_HOURS", 24)
 # How many reverse proxies in front of the server append to X-Forwarded-For (0: none).
 RATE_LIMIT_TRUSTED_PROXIES = _env_int("RATE_LIMIT_TRUSTED_PROXIES", 0)
 

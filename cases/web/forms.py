@@ -271,6 +271,22 @@ class TrackingForm(PublicForm):
         return self.cleaned_data["reference"], self.cleaned_data["token"]
 
 
+class RecoverLinkForm(PublicForm):
+    """A reference and the e-mail address given when filing, to be sent a new private link."""
+
+    reference = forms.CharField(
+        label=gettext_lazy("Reference"),
+        max_length=40,
+        help_text=gettext_lazy("For example C-7K4M-9QHX."),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail address you gave when filing"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+
 def evidence_help_text() -> str:
     return _(
         "Up to %(count)d files, each at most %(size)d MB: pictures (PNG, JPEG, GIF, WebP), videos, "

@@ -64,6 +64,7 @@ urlpatterns = [
     path("appeals/new/", filing.appeal_new, name="appeal_new"),
     path("filed/<reference:reference>/", filing.filed, name="filed"),
     path("track/", tracking.track_lookup, name="track_lookup"),
+    path("track/recover/", tracking.recover_link, name="recover_link"),
     path("track/<reference:reference>/", tracking.track, name="track"),
     path("track/<reference:reference>/information/", tracking.add_information, name="add_information"),
     path("track/<reference:reference>/appeal/", tracking.appeal_decision, name="appeal_decision"),

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from cases.commands import appeal_file_against_decision
 from cases.commands.common import filer_answer_command
+from cases.commands.tracking import tracking_link_recover
 from cases.errors import ConcurrencyConflict, DomainError, TransitionForbidden, TransitionNotAllowed
 from cases.kinds import kind_label
 from cases.models import Case
@@ -35,7 +36,7 @@ from cases.selectors import (
 )
 from cases.web.access import grant_tracking, public_actor, tracked_case
 from cases.web.domain_errors import Refusal, Wording, refusal_for
-from cases.web.forms import DecisionAppealForm, InformationForm, TrackingForm
+from cases.web.forms import DecisionAppealForm, InformationForm, RecoverLinkForm, TrackingForm
 from cases.web.public_text import china_time, state_explanation
 from cases.web.views.responses import filing_done, handles_rate_limits, honeypot_rejected, limit_per_address
 from tracker.ratelimit import check_rate
@@ -220,3 +221,22 @@ def _category(case: Case) -> str:
     label = case.declaration.category_text(case.category)
     related = Case.objects.filter(pk=case.related_case_id).values_list("reference", flat=True).first()
     return _("%(field)s: %(message)s") % {"field": label, "message": related} if related else label
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@handles_rate_limits
+def recover_link(request: HttpRequest) -> HttpResponse:
+    """Ask for a new private link, sent to the address given when filing. The answer is the
+    same whether or not the reference and the address match."""
+    if request.method != "POST":
+        return render(request, "public/track_recover.html", {"form": RecoverLinkForm()})
+    limit_per_address(request, "track_recover")
+    form = RecoverLinkForm(request.POST)
+    if not form.is_valid():
+        return render(request, "public/track_recover.html", {"form": form}, status=400)
+    reference = normalise_reference(form.cleaned_data["reference"])
+    # Counted whether or not it matches: the same answer, and no mail flood to one filer.
+    check_rate("track_recover_reference", reference)
+    tracking_link_recover(reference=reference, email=form.cleaned_data["email"])
+    return render(request, "public/track_recover.html", {"sent": True, "reference": reference})
