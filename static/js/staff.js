@@ -119,12 +119,26 @@
       });
   }
 
+  // Says whether live updates flow: hidden until the first connection, then "live",
+  // "interrupted" while reconnecting, and "back" once what was missed has been fetched.
+  var liveStatus = document.querySelector("[data-live-status]");
+
+  function showStatus(name) {
+    if (!liveStatus) {
+      return;
+    }
+    liveStatus.hidden = false;
+    liveStatus.setAttribute("data-state", name);
+    liveStatus.textContent = liveStatus.getAttribute("data-" + name + "-text") || "";
+  }
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + location.host + path);
     socket.addEventListener("open", function () {
       retryDelay = 1000;
       live.setAttribute("data-live-connected", "");
+      showStatus(connectedBefore ? "caught-up" : "connected");
       if (connectedBefore) {
         if (version === null) {
           changed(); // hints sent while the connection was down are lost
@@ -148,8 +162,12 @@
     socket.addEventListener("close", function (event) {
       live.removeAttribute("data-live-connected");
       if (event.code === 4401 || event.code === 4403) {
+        if (liveStatus) {
+          liveStatus.hidden = true;
+        }
         return; // not allowed to follow this (any more): signed out, or no access
       }
+      showStatus("disconnected");
       setTimeout(connect, retryDelay);
       retryDelay = Math.min(retryDelay * 2, 60000);
     });

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from PIL import Image
 
 from cases.eventstore import Event
 from cases.models import Case, DataSubject, Evidence, TrackingCredential
+from notifications.dispatch import dispatch_forever
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -124,3 +126,14 @@ def desktop(browser):
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def dispatcher(asgi_server):
+    """The outbox dispatcher, running as `serve` runs it, so that live hints flow by themselves."""
+    stop = threading.Event()
+    worker = threading.Thread(target=dispatch_forever, kwargs={"stop": stop, "poll_seconds": 0.2}, daemon=True)
+    worker.start()
+    yield
+    stop.set()
+    worker.join(timeout=10)

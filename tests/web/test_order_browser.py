@@ -4,30 +4,16 @@ their own page without reloading it."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from accounts.models import Organisation, Role
 from cases.models import Case
-from notifications.dispatch import dispatch_forever
 from tests.conftest import make_staff
 from tests.web.test_staff_case_browser import UNLABELLED
 
 pytestmark = pytest.mark.browser
 
 STATE = ".state__badge"
-
-
-@pytest.fixture
-def dispatcher(asgi_server):
-    """The outbox dispatcher, running as `serve` runs it, so that live hints flow by themselves."""
-    stop = threading.Event()
-    worker = threading.Thread(target=dispatch_forever, kwargs={"stop": stop, "poll_seconds": 0.2}, daemon=True)
-    worker.start()
-    yield
-    stop.set()
-    worker.join(timeout=10)
 
 
 @pytest.fixture

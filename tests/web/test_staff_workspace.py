@@ -636,7 +636,10 @@ def test_staff_sign_in_in_a_browser_and_are_told_when_cases_change(
     browser_page.wait_for_selector("[data-live-connected]")
     commands.complaint_accept(case_id=case.id, actor=agent, expected_version=case.version)
     _deliver_notifications()
-    browser_page.wait_for_selector("[data-live-notice] .notice", timeout=15000)
+    # The queue redraws itself and says so.
+    browser_page.wait_for_function(
+        "document.querySelector('[data-live-notice]').textContent.trim().length > 0", timeout=15000
+    )
 
     browser_page.click(f"text={case.reference}")
     browser_page.wait_for_url(f"{base}{case_url(case)}")
