@@ -29,7 +29,8 @@ class Leaf(models.Model):
 
     index = models.BigIntegerField(_("leaf index"), primary_key=True)
     position = models.BigIntegerField(_("event position"), unique=True)
-    event_hash = models.CharField(_("event hash"), max_length=64)
+    # Indexed: an inclusion proof may be asked for by the hash a receipt holds.
+    event_hash = models.CharField(_("event hash"), max_length=64, db_index=True)
 
     class Meta:
         verbose_name = _("leaf")

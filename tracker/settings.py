@@ -252,6 +252,7 @@ RATE_LIMITS = {
         "track_reference": "30/600",  # attempts on one tracking reference, from anywhere
         "add_information": "20/3600",  # answers added through a tracking page, per address
         "staff_login": "10/600",  # staff sign-in attempts per client address
+        "ledger": "600/600",  # public checkpoints and proofs, per client address
     }.items()
 }
 # How many reverse proxies in front of the server append to X-Forwarded-For (0: none).
