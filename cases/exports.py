@@ -80,9 +80,9 @@ class CaseCheckpoint:
 
 def case_checkpoint(case: Case) -> CaseCheckpoint | None:
     """The latest checkpoint, if it covers at least the case's first event (two queries)."""
-    span = Leaf.objects.filter(
-        position__in=Event.objects.filter(stream_id=case.id).values("position")
-    ).aggregate(first=Min("index"), last=Max("index"))
+    span = Leaf.objects.filter(position__in=Event.objects.filter(stream_id=case.id).values("position")).aggregate(
+        first=Min("index"), last=Max("index")
+    )
     if span["first"] is None:
         return None
     latest = Checkpoint.objects.order_by("-tree_size").first()
