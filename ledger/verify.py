@@ -99,7 +99,8 @@ def walk_log(
                     Finding("the event is not the one appended here (rewritten or moved)", index, position)
                 )
             # Positions skipped between two leaves were drawn by appends that rolled back.
-            report.unused_positions += max(0, position - previous_position - 1)
+            if index:
+                report.unused_positions += max(0, position - previous_position - 1)
             expected_index, previous_position = index + 1, position
             next_leaf = next(leaves, None)
         else:

@@ -21,9 +21,10 @@ TOOLS = Path(__file__).resolve().parents[2] / "tools"
 
 
 def tool(name: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """Run one of the standalone checkers with a bare interpreter: standard library only."""
-    return subprocess.run(  # noqa: S603 - our own tool
-        [sys.executable, "-I", str(TOOLS / name), *map(str, args)],
+    """Run one of the standalone checkers with no site-packages at all (-S): the standard
+    library only, as a third party would."""
+    return subprocess.run(
+        [sys.executable, "-I", "-S", str(TOOLS / name), *map(str, args)],
         capture_output=True,
         text=True,
         timeout=120,
