@@ -129,3 +129,52 @@ def test_an_event_slipped_in_without_a_leaf_is_named(submit_complaint):
 
     assert not ok
     assert f"position {event.position}: this event was never appended to the log" in said
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_deadlock_between_the_sequencer_and_a_case_lock_runs_the_loser_once_more(submit_complaint):
+    """One command appends (holding the log's sequencer) and then locks case B; the other
+    locks case B first and then appends. PostgreSQL fails one; it runs again and both land."""
+    from cases.commands.common import command
+    from cases.models import Case
+
+    case_b = submit_complaint().case
+    both_hold_their_first_lock = threading.Barrier(2, timeout=20)
+    runs: list[str] = []
+    errors: list[BaseException] = []
+
+    @command
+    def append_then_lock() -> None:
+        runs.append("append_then_lock")
+        append(stream_id=uuid.uuid4(), expected_version=0, type="test.first", data={}, metadata={})
+        if runs.count("append_then_lock") == 1:
+            both_hold_their_first_lock.wait()
+        list(Case.objects.select_for_update().filter(pk=case_b.pk))
+
+    @command
+    def lock_then_append() -> None:
+        runs.append("lock_then_append")
+        list(Case.objects.select_for_update().filter(pk=case_b.pk))
+        if runs.count("lock_then_append") == 1:
+            both_hold_their_first_lock.wait()
+        append(stream_id=uuid.uuid4(), expected_version=0, type="test.second", data={}, metadata={})
+
+    def worker(function) -> None:
+        try:
+            function()
+        except BaseException as exc:  # noqa: BLE001 - reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(f,)) for f in (append_then_lock, lock_then_append)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not errors
+    assert len(runs) == 3  # one of the two ran twice
+    assert Event.objects.filter(type__in=["test.first", "test.second"]).count() == 2
+    _assert_log_matches_events()
