@@ -18,11 +18,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
 from cases.eventstore import Event, canonical_encoding
-from ledger import merkle
+from ledger import merkle, tree
 from ledger.checkpoints import ParsedCheckpoint, parse_checkpoint
 from ledger.keys import NoteError, VerifierKey
-from ledger.models import Checkpoint, Leaf
+from ledger.models import Checkpoint, Leaf, Node
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,15 @@ def _events() -> Iterator[Event]:
     yield from Event.objects.order_by("position").iterator(chunk_size=2000)
 
 
+def _stored_nodes() -> Iterator[tuple[int, int, str]]:
+    """The stored interior nodes in the order a growing tree completes them: by the leaf whose
+    addition completes each (the last of its range), lower levels first."""
+    q = connection.ops.quote_name
+    done = RawSQL(f"(({q('index')} + 1) << {q('level')})", [])  # noqa: S611 - column names only
+    nodes = Node.objects.annotate(done=done).order_by("done", "level").values_list("level", "index", "hash")
+    yield from nodes.iterator(5000)
+
+
 def walk_log(
     *, root_sizes: set[int], watch: set[int] = frozenset(), progress: Callable[[int], None] | None = None
 ) -> LogReport:
@@ -75,6 +87,11 @@ def walk_log(
     next_leaf = next(leaves, None)
     expected_index = 0
     previous_position = 0
+    built = tree.built_size()
+    nodes = _stored_nodes()
+    next_node = next(nodes, None)
+    node_checked = True  # until the first stored node that differs: later ones all follow from it
+    positions: list[int] = []
     for event in _events():
         report.events += 1
         recomputed = event.computed_hash()
@@ -107,7 +124,22 @@ def walk_log(
             report.findings.append(Finding("this event was never appended to the log (no leaf)", None, event.position))
         if frontier.size in watch:
             report.watched[frontier.size] = (event.position, recomputed)
-        frontier.add(merkle.leaf_hash(bytes.fromhex(recomputed)))
+        positions.append(event.position)
+        for level, index, value in frontier.add(merkle.leaf_hash(bytes.fromhex(recomputed))):
+            if not node_checked or (index + 1) << level > built:
+                continue
+            if next_node is None or next_node != (level, index, value.hex()):
+                first, last = index << level, ((index + 1) << level) - 1
+                report.findings.append(
+                    Finding(
+                        f"the stored tree over leaves {first} to {last} (positions {positions[first]} to "
+                        f"{positions[last]}) does not match the events there: one of them, or the tree, was altered",
+                        first,
+                        positions[first],
+                    )
+                )
+                node_checked = False
+            next_node = next(nodes, None)
         if frontier.size in root_sizes:
             report.roots[frontier.size] = frontier.root()
         if progress and report.events % 1000 == 0:

@@ -9,7 +9,8 @@ from django.db import connection
 
 from cases import commands
 from cases.eventstore import GENESIS_HASH, Event
-from ledger.models import Leaf
+from ledger import tree
+from ledger.models import Leaf, Node, TreeState
 from tests.ledger.conftest import run, triggers_disabled
 
 pytestmark = pytest.mark.django_db
@@ -123,13 +124,33 @@ def test_reordering_two_events_is_caught_naming_the_first_moved(three_cases, che
     assert f"position {a.position}" in said.splitlines()[-1]
 
 
-def test_a_rewrite_that_also_rewrites_the_recorded_leaves_is_still_caught(three_cases, checkpoint_file):
+def test_a_rewrite_that_also_rewrites_the_recorded_leaves_is_caught_by_the_stored_tree(three_cases, checkpoint_file):
     kept = checkpoint_file()
     case = three_cases[1]
+    first = _events(case)[0]
     with triggers_disabled():
         _rechain(case.id, 1, lambda event: event.data.update(description="Rewritten, leaves too."))
     for event in _events(case):
         Leaf.objects.filter(position=event.position).update(event_hash=event.hash)
+
+    ok, said = run("verify_ledger", "--against", str(kept))
+
+    assert not ok
+    last = said.splitlines()[-1]
+    assert "does not match the checkpoint" in last
+    assert f"positions {first.position - 1} to {first.position}" in last or f"positions {first.position} to" in last
+
+
+def test_a_rewrite_of_events_leaves_and_tree_is_still_caught_against_the_checkpoint(three_cases, checkpoint_file):
+    kept = checkpoint_file()
+    case = three_cases[1]
+    with triggers_disabled():
+        _rechain(case.id, 1, lambda event: event.data.update(description="Rewritten, tree too."))
+    for event in _events(case):
+        Leaf.objects.filter(position=event.position).update(event_hash=event.hash)
+    Node.objects.all().delete()
+    TreeState.objects.all().delete()
+    tree.tree_extend()
 
     ok, said = run("verify_ledger", "--against", str(kept))
 

@@ -57,21 +57,22 @@ class Command(BaseCommand):
             sizes.add(checkpoint.tree_size)
         watch = {int(receipt["leaf_index"])} if receipt else set()
         report = walk_log(root_sizes=sizes, watch=watch)
-        findings: list[Finding] = list(report.findings)
-        for stored in signed:
-            findings.extend(check_against(report, stored, signed))
+        outside: list[Finding] = []
         if external is not None:
             outside = check_against(report, external[0], signed)
             if receipt is not None:
                 outside += check_receipt(report, receipt, verifier)
             for finding in outside:
                 self.stderr.write(f"AGAINST {against}: {finding.describe()}")
-            findings = outside + findings
         for finding in report.findings:
             self.stderr.write(f"LOG {finding.describe()}")
-        if breaks or findings:
-            first = breaks[0].describe() if breaks and not findings else findings[0].describe()
-            raise CommandError(f"Ledger verification failed at {first}")
+        inside = [finding for stored in signed for finding in check_against(report, stored, signed)]
+        for finding in inside:
+            self.stderr.write(f"SIGNED {finding.describe()}")
+        if outside or breaks or report.findings or inside:
+            # What the outside checkpoint says first; then a broken chain, which names its event best.
+            first = (outside or [None])[0] or (breaks or [None])[0] or (report.findings + inside)[0]
+            raise CommandError(f"Ledger verification failed at {first.describe()}")
         summary = (
             f"Ledger verified: {checked} events, every chain intact; {report.leaves} leaves without gaps, "
             f"positions ascending with them ({report.unused_positions} positions left unused by rolled-back appends); "
