@@ -39,12 +39,13 @@ def case_export(case: Case) -> dict[str, Any]:
     last_leaf = max(leaves.values(), default=0)
     checkpoint = checkpoint_covering(last_leaf)
     size = checkpoint.tree_size
+    proofs = tree.inclusion_proofs([leaves[e.position] for e in events if e.position in leaves], size)
     documents = []
     for event in events:
         document = event_document(event)
         index = leaves.get(event.position)
         document["leaf_index"] = index
-        document["inclusion_proof"] = b64(tree.inclusion_proof(index, size)) if index is not None else None
+        document["inclusion_proof"] = b64(proofs[index]) if index is not None else None
         documents.append(document)
     key = signing_key()
     head = head_statement(

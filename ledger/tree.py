@@ -117,6 +117,16 @@ def inclusion_proof(index: int, size: int) -> list[bytes]:
     return subtree_hashes(merkle.inclusion_ranges(index, size))
 
 
+def inclusion_proofs(indices: list[int], size: int) -> dict[int, list[bytes]]:
+    """The inclusion proofs of several leaves in one tree, read together (two queries)."""
+    if any(not 0 <= index < size for index in indices):
+        raise TreeTooSmall(f"a leaf is not in a tree of {size} leaves")
+    ensure_built(size)
+    ranges = {index: merkle.inclusion_ranges(index, size) for index in indices}
+    hashes = iter(subtree_hashes([r for index in indices for r in ranges[index]]))
+    return {index: [next(hashes) for _ in ranges[index]] for index in indices}
+
+
 def consistency_proof(first: int, second: int) -> list[bytes]:
     if not 0 <= first <= second:
         raise TreeTooSmall(f"a tree of {first} leaves is not part of a tree of {second}")
