@@ -245,6 +245,11 @@ def test_a_bad_consistency_request_gets_a_400(some_cases):
     assert response.status_code == 400
 
 
+def test_a_checkpoint_size_beyond_any_log_is_not_found(some_cases):
+    assert Client().get("/ledger/checkpoints/" + "9" * 30).status_code == 404
+    assert Client().get("/ledger/checkpoint").status_code == 404  # none signed yet
+
+
 def test_the_stored_tree_gives_the_same_proofs_as_the_leaves(some_cases, submit_complaint):
     for n in range(20):
         submit_complaint(description=f"Tree {n}")
