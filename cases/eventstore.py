@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.errors import ConcurrencyConflict
-from cases.rows import insert_row
+from cases.rows import prepared_values
+from ledger.log import insert_event_as_leaf
 
 GENESIS_HASH = "0" * 64
 STREAM_VERSION_CONSTRAINT = "event_stream_version_unique"
@@ -163,7 +164,10 @@ def append(
         previous_hash=previous_hash,
     )
     event.hash = event.computed_hash()
-    event.position = insert_row(event, _APPENDED_FIELDS, returning="position")
+    # The event becomes the next leaf of the global log in the same statement (`ledger.log`).
+    event.position, event.leaf_index = insert_event_as_leaf(
+        Event._meta.db_table, _APPENDED_FIELDS, prepared_values(event, _APPENDED_FIELDS), event.hash
+    )
     event._state.adding = False
     event._state.db = DEFAULT_DB_ALIAS
     return event

@@ -14,6 +14,7 @@ from cases.kinds import kind_of_event
 from cases.measures import measure_rows, measures_sync
 from cases.models import Case, EnforcementMeasure
 from cases.projections import apply_event
+from ledger.log import LEDGER_STREAM_ID
 
 BATCH_STREAMS = 500
 PROJECTED_FIELDS = [(f.attname, f) for f in Case._meta.concrete_fields]
@@ -77,7 +78,9 @@ def _compare(stored: Case | None, replayed: Case, stored_measures: list[Enforcem
 
 def rebuild_projections(*, check: bool, progress: Callable[[int, int], None] | None = None) -> list[Difference]:
     """Replay every stream; report differences, and unless `check`, write the replayed rows."""
-    total = Event.objects.count()
+    # The ledger's own stream (its signed checkpoints) opens no case.
+    case_events = Event.objects.exclude(stream_id=LEDGER_STREAM_ID)
+    total = case_events.count()
     seen_events = 0
     seen_cases: set[uuid.UUID] = set()
     differences: list[Difference] = []
@@ -99,7 +102,7 @@ def rebuild_projections(*, check: bool, progress: Callable[[int, int], None] | N
                         measures_sync(case)
         batch.clear()
 
-    events = Event.objects.order_by("stream_id", "stream_version").iterator(chunk_size=2000)
+    events = case_events.order_by("stream_id", "stream_version").iterator(chunk_size=2000)
     for stream in _streams(events):
         case = replay(stream)
         batch.append(case)

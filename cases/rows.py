@@ -48,6 +48,11 @@ def _prepared(instance: models.Model, names: Sequence[str]) -> list[Any]:
     return [meta.get_field(name).get_db_prep_save(getattr(instance, name), connection) for name in names]
 
 
+def prepared_values(instance: models.Model, names: Sequence[str]) -> list[Any]:
+    """The named fields of `instance` as the database takes them, prepared as the ORM would."""
+    return _prepared(instance, names)
+
+
 def insert_row(instance: models.Model, names: Sequence[str], *, returning: str | None = None) -> Any:
     """INSERT the named fields of `instance`; return the `returning` column's new value."""
     sql = _insert_sql(type(instance)._meta.concrete_model, tuple(names), returning, connection.vendor)

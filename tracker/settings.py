@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "cases",
     "notifications",
+    "ledger",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +258,7 @@ RATE_LIMITS = {
         "staff_login": "10/600",  # staff sign-in attempts per client address
         "track_recover": "10/3600",  # requests for a new tracking link per client address
         "track_recover_reference": "3/3600",  # requests for a new link for one reference, from anywhere
+        "ledger": "600/600",  # public checkpoints and proofs, per client address
     }.items()
 }
 # How long a new private tracking link sent on request stays usable before it is first used.
@@ -274,6 +276,16 @@ INCIDENT_REPORT_HOURS_CII = _env_int("INCIDENT_REPORT_HOURS_CII", 1)
 
 # How often the clock worker looks for deadlines that have passed.
 CLOCK_POLL_SECONDS = _env_int("CLOCK_POLL_SECONDS", 30)
+
+# The global Merkle log's signed checkpoints (see README, "Checkpoints and receipts"). The
+# signing key never lives in the database: LEDGER_SIGNING_KEY holds it (PEM, or the base64 of
+# the 32-byte Ed25519 seed), or LEDGER_SIGNING_KEY_FILE names a PEM file. With neither, a key
+# is generated once under VAR_DIR (the embedded set-up).
+LEDGER_ORIGIN = os.environ.get("LEDGER_ORIGIN", "")
+LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "")
+LEDGER_SIGNING_KEY_FILE = os.environ.get("LEDGER_SIGNING_KEY_FILE", "")
+# How often the clock worker signs a checkpoint when the log has grown.
+LEDGER_CHECKPOINT_SECONDS = _env_int("LEDGER_CHECKPOINT_SECONDS", 300)
 
 # Network logs must be kept at least six months (Cybersecurity Law art. 21).
 EVENT_RETENTION_DAYS = max(_env_int("EVENT_RETENTION_DAYS", 3 * 365), 183)

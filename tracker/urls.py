@@ -9,5 +9,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("cases.api.urls")),
+    # The global log's checkpoints and proofs, public.
+    path("ledger/", include("ledger.urls")),
     path("", include("cases.web.urls")),
 ]

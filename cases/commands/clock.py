@@ -23,6 +23,7 @@ from accounts.actors import Actor
 from cases.eventstore import Event
 from cases.kinds import ClockCheck, KindDeclaration, as_kind, declarations
 from cases.workflows.base import perform
+from ledger.checkpoints import checkpoint_if_due
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,8 @@ def clock_forever(*, stop: threading.Event, poll_seconds: float | None = None) -
             recorded = clock_tick()
             if recorded:
                 logger.info("clock recorded %s passed deadlines", recorded)
+            # A signed checkpoint of the log every LEDGER_CHECKPOINT_SECONDS, when it has grown.
+            checkpoint_if_due()
         except Exception:  # the database may be briefly away; keep the loop alive
             logger.exception("clock tick failed; retrying")
         stop.wait(interval)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +56,9 @@ def _is_reference_collision(exc: IntegrityError) -> bool:
     return "cases_case_reference" in message or "cases_case.reference" in message
 
 
+DEADLOCK = "40P01"
+
+
 def command(func: Callable[P, R]) -> Callable[P, R]:
     """Run a command in one transaction, reporting a lost race as a ConcurrencyConflict.
 
@@ -64,10 +67,18 @@ def command(func: Callable[P, R]) -> Callable[P, R]:
 
     @wraps(func)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        outermost = not transaction.get_connection().in_atomic_block
         for attempt in range(2):
             try:
                 with transaction.atomic():
                     return func(*args, **kwargs)
+            except OperationalError as exc:
+                # Appends hold the log's sequencer (`ledger.log`) until commit. A command that
+                # locks a case after its append can meet one that locked that case first and
+                # now waits to append; PostgreSQL fails one of the two, which runs once more.
+                if attempt == 0 and outermost and getattr(exc.__cause__, "sqlstate", None) == DEADLOCK:
+                    continue
+                raise
             except IntegrityError as exc:
                 if _is_reference_collision(exc) and attempt == 0:
                     continue

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.actors import Actor
 from cases.actions import Action, BlockedAction, available_actions, available_openings, blocked_actions
+from cases.exports import case_checkpoint
 from cases.models import Case
 from cases.scope import colleagues
 from cases.staff_queries import case_contact, case_evidence, case_history, related_cases
@@ -203,5 +204,6 @@ def render_case_page(
         # The form sent back with errors: the page's error summary lists them.
         "form": controls.invalid,
         "refusal": refusal,
+        "checkpoint": case_checkpoint(case),
     }
     return render(request, "staff/case.html", context, status=status)

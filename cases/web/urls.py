@@ -6,6 +6,7 @@ from django.urls import path, register_converter
 
 from cases.web.views import (
     filing,
+    ledger_files,
     pages,
     refutations,
     regulator,
@@ -68,6 +69,7 @@ urlpatterns = [
     path("track/<reference:reference>/", tracking.track, name="track"),
     path("track/<reference:reference>/information/", tracking.add_information, name="add_information"),
     path("track/<reference:reference>/appeal/", tracking.appeal_decision, name="appeal_decision"),
+    path("track/<reference:reference>/receipt.json", ledger_files.track_receipt, name="track_receipt"),
     # Published rumor refutations (article 11), with their ClaimReview data and an Atom feed.
     path("refutations/", refutations.refutation_list, name="refutations"),
     path("refutations/feed.atom", refutations.RefutationFeed(), name="refutations_feed"),
@@ -91,6 +93,8 @@ urlpatterns = [
     path("staff/cases/<uuid:case_id>/links/", staff_actions.staff_case_link, name="staff_case_link"),
     path("staff/cases/<uuid:case_id>/open/<slug:kind>/", staff_actions.staff_case_open, name="staff_case_open"),
     path("staff/open/<slug:kind>/", staff_openings.staff_open, name="staff_open"),
+    path("staff/cases/<uuid:case_id>/export.json", ledger_files.staff_case_export, name="staff_case_export"),
+    path("staff/cases/<uuid:case_id>/export/", ledger_files.staff_case_export_page, name="staff_case_export_page"),
     path("staff/cases/<uuid:case_id>/claim/", staff_actions.staff_case_claim, name="staff_case_claim"),
     path("staff/cases/<uuid:case_id>/assign/", staff_actions.staff_case_assign, name="staff_case_assign"),
     path("staff/cases/<uuid:case_id>/unassign/", staff_actions.staff_case_unassign, name="staff_case_unassign"),

@@ -1,12 +1,15 @@
 """The public pages in a real Chromium against the real ASGI application: a complainant on a
 phone, in Chinese, files a complaint with a picture, follows it with the private link, switches
-to English, sees the decision arrive and appeals it. The token never reaches the server in a
+to English, sees the decision arrive and appeals it; the confirmation and tracking pages offer
+the receipt, which downloads. The token never reaches the server in a
 URL or a Referer header."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -96,6 +99,12 @@ def test_a_complainant_on_a_phone_files_follows_and_appeals(
     assert link == f"{base}/track/{reference}/#{token}"
     assert page.get_by_text("（北京时间）").count() == 2
     page.screenshot(path=screenshots / "phone-confirmation-zh.png", full_page=True)
+    # The receipt: a small JSON file proving the filing is in the signed log.
+    with page.expect_download() as receipt_download:
+        page.locator("[data-receipt-link]").click()
+    receipt = json.loads(Path(receipt_download.value.path()).read_text(encoding="utf-8"))
+    assert receipt_download.value.suggested_filename == f"receipt-{reference}.json"
+    assert receipt["event"]["stream_id"] == str(case.id)
 
     # The link, opened on another phone: the token is exchanged and the address is clean.
     other_phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
@@ -107,6 +116,7 @@ def test_a_complainant_on_a_phone_files_follows_and_appeals(
         assert follower.url == f"{base}/track/{reference}/"
         assert "已提交" in follower.locator(".state__badge").inner_text()
         assert "北京时间" in follower.locator("[data-live-part=status]").inner_text()
+        assert follower.locator("[data-receipt-link]").is_visible()
         follower.screenshot(path=screenshots / "phone-tracking-zh.png", full_page=True)
 
         # In English.

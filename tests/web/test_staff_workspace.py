@@ -598,9 +598,10 @@ def test_a_regulator_organisation_member_with_an_agent_role_sees_only_that_organ
 
 def test_the_case_page_takes_a_fixed_number_of_queries(staff_client, labelled_case, django_assert_max_num_queries):
     # Session, user, case, evidence, events, the people they name, related cases, contact,
-    # and the colleagues the case may be assigned to.
-    # One more each for the notices of open orders and for the regulators a report could go to.
-    with django_assert_max_num_queries(11):
+    # the colleagues the case may be assigned to, the span of the case's leaves in the global
+    # log and the latest signed checkpoint; the notices of open orders every workspace page
+    # shows, and the regulators a report could go to.
+    with django_assert_max_num_queries(13):
         assert staff_client.get(case_url(labelled_case)).status_code == 200
 
 

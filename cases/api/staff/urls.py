@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/", views.CaseQueueApi.as_view(), name="cases"),
     path("cases/<uuid:case_id>/", views.CaseApi.as_view(), name="case"),
     path("cases/<uuid:case_id>/events/", views.CaseEventsApi.as_view(), name="case-events"),
+    path("cases/<uuid:case_id>/export/", views.CaseExportApi.as_view(), name="case-export"),
     path("cases/<uuid:case_id>/transitions/<str:action>/", views.CaseTransitionApi.as_view(), name="case-transition"),
     path("cases/<uuid:case_id>/notes/", views.CaseNoteApi.as_view(), name="case-notes"),
     path("cases/<uuid:case_id>/links/", views.CaseLinkApi.as_view(), name="case-links"),

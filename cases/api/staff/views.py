@@ -40,6 +40,7 @@ from cases.api.staff.outputs import CaseOutput, HistoryOutput, MeasureListOutput
 from cases.commands.openings import MSG_NOT_OPENED_BY_STAFF
 from cases.commands.staff import MSG_UNKNOWN_ACTION
 from cases.errors import CaseNotFound
+from cases.exports import case_export
 from cases.kinds import declaration_of, declared
 from cases.models import Case
 from cases.staff_queries import account_measures, case_detail, case_history, queue_page, staff_case
@@ -144,6 +145,23 @@ class CaseEventsApi(StaffApi):
     def get(self, request: Request, case_id: uuid.UUID) -> Response:
         history = case_history(actor=self.actor, case=_scoped_case(self.actor, case_id))
         return Response(HistoryOutput(history, context={"request": request, "people": history.people}).data)
+
+
+class CaseExportApi(StaffApi):
+    @extend_schema(
+        operation_id="staff_case_export",
+        summary="A case's verifiable export",
+        description=(
+            "Every event of the case with all the fields its hash covers, the encoding, each event's leaf index in "
+            "the global log with its inclusion proof, a signed checkpoint covering the last event, and a signed "
+            "statement of the case's head. `tools/verify_export.py` checks it offline."
+        ),
+        tags=schema.TAGS,
+        parameters=schema.READ_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT, **schema.error_responses(404)},
+    )
+    def get(self, request: Request, case_id: uuid.UUID) -> Response:
+        return Response(case_export(_scoped_case(self.actor, case_id)))
 
 
 class CaseTransitionApi(StaffApi):

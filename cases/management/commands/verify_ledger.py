@@ -1,17 +1,39 @@
-"""Walk every stream's hash chain; exit non-zero naming the first event that fails."""
+"""Walk every stream's hash chain and the global log; exit non-zero naming what fails.
 
+With --against, also check the log against a checkpoint kept elsewhere (a signed note) or a
+filer's receipt: a covered event that was deleted, rewritten (even with every hash after it
+recomputed), added or moved is caught, and named by its leaf index and position.
+"""
+
+import json
+from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cases.eventstore import ChainBreak, Event, verify_chain
 from cases.management.progress import Progress
+from ledger.checkpoints import parse_checkpoint
+from ledger.keys import NoteError, VerifierKey
+from ledger.verify import Finding, check_against, check_receipt, stored_checkpoints, walk_log
 
 
 class Command(BaseCommand):
-    help = "Verify the hash chain of every case history. Exits with status 1 at the first broken link."
+    help = (
+        "Verify the hash chain of every case history and the global log (leaf indices without gaps, positions "
+        "ascending with them, every signed checkpoint); with --against FILE, also against a checkpoint or a receipt "
+        "kept elsewhere. Exits with status 1 naming the first failure."
+    )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--against", type=Path, help="A checkpoint (signed note) or a receipt (JSON) to check.")
+        parser.add_argument(
+            "--key", help="The verifier key (name+id+key, or a file holding it); default: this provider's own."
+        )
+
+    def handle(self, *args: Any, against: Path | None, key: str | None, **options: Any) -> None:
+        verifier = _verifier_key(key)
+        external = _read_against(against, verifier) if against else None
         total = Event.objects.count()
         progress = Progress("verified events", self.stderr)
         events = Event.objects.order_by("stream_id", "stream_version").iterator(chunk_size=2000)
@@ -24,8 +46,69 @@ class Command(BaseCommand):
             elif checked % 1000 == 0:
                 progress(checked, total)
         progress(checked, total, final=True)
-        if breaks:
-            for chain_break in breaks:
-                self.stderr.write(f"BROKEN {chain_break.describe()}")
-            raise CommandError(f"Ledger verification failed at {breaks[0].describe()}")
-        self.stdout.write(f"Ledger verified: {checked} events, every chain intact.")
+        for chain_break in breaks:
+            self.stderr.write(f"BROKEN {chain_break.describe()}")
+
+        signed = stored_checkpoints(verifier)
+        sizes = {c.tree_size for c in signed}
+        receipt = None
+        if external is not None:
+            checkpoint, receipt = external
+            sizes.add(checkpoint.tree_size)
+        watch = {int(receipt["leaf_index"])} if receipt else set()
+        report = walk_log(root_sizes=sizes, watch=watch)
+        outside: list[Finding] = []
+        if external is not None:
+            outside = check_against(report, external[0], signed)
+            if receipt is not None:
+                outside += check_receipt(report, receipt, verifier)
+            for finding in outside:
+                self.stderr.write(f"AGAINST {against}: {finding.describe()}")
+        for finding in report.findings:
+            self.stderr.write(f"LOG {finding.describe()}")
+        inside = [finding for stored in signed for finding in check_against(report, stored, signed)]
+        for finding in inside:
+            self.stderr.write(f"SIGNED {finding.describe()}")
+        if outside or breaks or report.findings or inside:
+            # What the outside checkpoint says first; then a broken chain, which names its event best.
+            first = (outside or [None])[0] or (breaks or [None])[0] or (report.findings + inside)[0]
+            raise CommandError(f"Ledger verification failed at {first.describe()}")
+        summary = (
+            f"Ledger verified: {checked} events, every chain intact; {report.leaves} leaves without gaps, "
+            f"positions ascending with them ({report.unused_positions} positions left unused by rolled-back appends); "
+            f"{len(signed)} signed checkpoints match."
+        )
+        if external is not None:
+            summary += f" The log extends the checkpoint of {external[0].tree_size} leaves in {against}."
+            if receipt is not None:
+                summary += f" The receipt's event is leaf {receipt['leaf_index']}, still in the log."
+        self.stdout.write(summary)
+
+
+def _verifier_key(value: str | None) -> VerifierKey | None:
+    if not value:
+        return None
+    path = Path(value)
+    text = path.read_text() if path.exists() else value
+    try:
+        return VerifierKey.parse(text)
+    except NoteError as exc:
+        raise CommandError(f"The key is not a verifier key: {exc}") from exc
+
+
+def _read_against(path: Path, key: VerifierKey | None) -> tuple[Any, dict[str, Any] | None]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"Cannot read {path}: {exc}") from exc
+    receipt = None
+    if text.lstrip().startswith("{"):
+        try:
+            receipt = json.loads(text)
+            text = receipt["checkpoint"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CommandError(f"{path} is not a receipt: {exc}") from exc
+    try:
+        return parse_checkpoint(text, key), receipt
+    except NoteError as exc:
+        raise CommandError(f"{path} does not hold a checkpoint signed by the key: {exc}") from exc
