@@ -33,8 +33,10 @@ def head_statement(*, case_id: str, events: int, last_hash: str, tree_size: int)
     return f"{origin()}/case-head\n{case_id}\n{events}\n{last_hash}\n{tree_size}\n"
 
 
-def case_export(case: Case) -> dict[str, Any]:
-    events = list(stream_events(case.id))
+def case_export(case: Case, *, up_to_version: int | None = None) -> dict[str, Any]:
+    """The case's export; with `up_to_version`, of its history as it stood then (what a report
+    to a regulator carried), its signed head stating that many events."""
+    events = [e for e in stream_events(case.id) if up_to_version is None or e.stream_version <= up_to_version]
     leaves = dict(Leaf.objects.filter(position__in=[e.position for e in events]).values_list("position", "index"))
     last_leaf = max(leaves.values(), default=0)
     checkpoint = checkpoint_covering(last_leaf)

@@ -200,6 +200,9 @@ class KindDeclaration:
     # The duty a report to the regulator about a case of this kind fulfils ("Article 10: …");
     # "" when such cases are not reported.
     reported_under: StrOrPromise = ""
+    # The history another case this one carries to its counterpart: (that case's id, the
+    # version it was carried at); a report to a regulator carries the case it is about.
+    carried_history: Callable[[Case], tuple[Any, int] | None] | None = None
     # What a case of this kind records when a report about it is sent to a regulator through
     # the tracker: (case, report, actor); None when nothing is recorded on it.
     report_sent: Callable[[Case, Case, Any], None] | None = None

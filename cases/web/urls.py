@@ -95,6 +95,7 @@ urlpatterns = [
     path("staff/open/<slug:kind>/", staff_openings.staff_open, name="staff_open"),
     path("staff/cases/<uuid:case_id>/export.json", ledger_files.staff_case_export, name="staff_case_export"),
     path("staff/cases/<uuid:case_id>/export/", ledger_files.staff_case_export_page, name="staff_case_export_page"),
+    path("staff/cases/<uuid:case_id>/carried.json", ledger_files.carried_history, name="staff_carried_history"),
     path("staff/cases/<uuid:case_id>/claim/", staff_actions.staff_case_claim, name="staff_case_claim"),
     path("staff/cases/<uuid:case_id>/assign/", staff_actions.staff_case_assign, name="staff_case_assign"),
     path("staff/cases/<uuid:case_id>/unassign/", staff_actions.staff_case_unassign, name="staff_case_unassign"),

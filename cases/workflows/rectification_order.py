@@ -41,6 +41,7 @@ from cases.workflows.base import (
     staff_of_case_organisation,
 )
 from cases.workflows.validation import choice, optional_moment, optional_text, required_text
+from ledger.checkpoints import latest_checkpoint
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
@@ -204,6 +205,8 @@ class RectificationOrder(Case):
             "summary": required_text("summary", summary, max_length=MAX_TEXT),
             "evidence_urls": web_addresses("evidence_urls", evidence_urls or []),
             "submission": int(self.details.get("submissions", 0)) + 1,
+            # The regulator keeps it: any later checkpoint must be proven to extend it.
+            "checkpoint": latest_checkpoint(),
         }
 
     # --- The regulator's steps ----------------------------------------------------------
@@ -587,6 +590,7 @@ DECLARATION = register(
             "reasons": text_field(_("Reasons"), style="long"),
             "reason": text_field(_("Reason"), style="long"),
             "priority": _render_priority,
+            "checkpoint": text_field(_("Signed checkpoint of the log"), style="code"),
         },
         field_order=(
             "regulator_name",

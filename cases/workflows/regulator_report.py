@@ -29,6 +29,7 @@ from cases.projections import applies
 from cases.scope import supervising_regulators
 from cases.workflows.base import Argument, assignment_transition, case_transition, regulator_of_case
 from cases.workflows.validation import optional_text, required_text
+from ledger.checkpoints import latest_checkpoint
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
@@ -147,6 +148,8 @@ def _send(
         "source_reference": source.reference,
         "source_version": source.version,
         "source_head_hash": source.last_event_hash,
+        # The regulator keeps it: any later checkpoint must be proven to extend it.
+        "checkpoint": latest_checkpoint(),
     }
 
 
@@ -176,6 +179,10 @@ def _facts(case: Case) -> list[Fact]:
     if details.get("acknowledged_at"):
         facts.append(fact(_("Receipt acknowledged at"), staff_time(details["acknowledged_at"])))
     return facts
+
+
+def _carried(case: Case) -> tuple[Any, int]:
+    return case.details["source_case_id"], case.details["source_version"]
 
 
 def _render_version(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
@@ -223,6 +230,7 @@ DECLARATION = register(
             "source_version": _render_version,
             "source_head_hash": text_field(_("Hash of its last event"), style="code"),
             "summary": text_field(_("Summary"), style="long"),
+            "checkpoint": text_field(_("Signed checkpoint of the log"), style="code"),
             "note": text_field(_("Note"), style="long"),
         },
         field_order=("regulator_name", "reported_under", "source_reference", "source_version", "source_head_hash"),
@@ -250,5 +258,6 @@ DECLARATION = register(
         ),
         facts=_facts,
         addressed_to_regulator=True,
+        carried_history=_carried,
     )
 )

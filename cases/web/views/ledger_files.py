@@ -12,9 +12,10 @@ from django.views.decorators.http import require_GET
 
 from accounts.actors import Actor
 from cases.exports import case_export
+from cases.models import Case
 from cases.staff_queries import staff_case
 from cases.web.access import tracked_case
-from cases.web.staff_access import staff_member_required
+from cases.web.staff_access import workspace_member_required
 from cases.web.views.responses import handles_rate_limits, limit_per_address
 from ledger.receipts import receipt_for_stream
 
@@ -43,7 +44,7 @@ def track_receipt(request: HttpRequest, reference: str) -> HttpResponse:
 
 @never_cache
 @require_GET
-@staff_member_required
+@workspace_member_required
 def staff_case_export(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> HttpResponse:
     case = staff_case(actor=actor, case_id=case_id)
     if case is None:
@@ -53,7 +54,7 @@ def staff_case_export(request: HttpRequest, actor: Actor, case_id: uuid.UUID) ->
 
 @never_cache
 @require_GET
-@staff_member_required
+@workspace_member_required
 def staff_case_export_page(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> HttpResponse:
     """The same history as the export, printable, for people."""
     case = staff_case(actor=actor, case_id=case_id)
@@ -64,3 +65,21 @@ def staff_case_export_page(request: HttpRequest, actor: Actor, case_id: uuid.UUI
         event["details"] = json.dumps(event["data"], ensure_ascii=False, indent=2, sort_keys=True)
         event["actor"] = json.dumps(event["metadata"].get("actor", {}), ensure_ascii=False, sort_keys=True)
     return render(request, "staff/case_export.html", {"case": case, "export": export})
+
+
+@never_cache
+@require_GET
+@workspace_member_required
+def carried_history(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> HttpResponse:
+    """The history a case carries to its counterpart (the case a report is about, as it stood
+    when the report was sent), as a verifiable export, for both parties to it. The case it
+    carries is read for them only through this one: a regulator sees nothing else of it."""
+    case = staff_case(actor=actor, case_id=case_id)
+    carried = case.declaration.carried_history(case) if case is not None and case.declaration.carried_history else None
+    if carried is None:
+        raise Http404
+    source_id, version = carried
+    source = Case.objects.filter(pk=source_id, organisation_id=case.organisation_id).first()  # type: ignore[union-attr]
+    if source is None:
+        raise Http404
+    return _json_download(case_export(source, up_to_version=version), f"case-{source.reference}-v{version}.json")

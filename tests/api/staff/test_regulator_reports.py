@@ -153,3 +153,48 @@ def test_the_regulators_dashboard_lists_its_reports_and_nobody_elses(
     i = theirs.find(report["reference"])
     assert i == -1, theirs[i - 300 : i + 100]
     assert '<th scope="row">Other provider</th>' in theirs and '<th scope="row">Provider</th>' not in theirs
+
+
+def test_a_report_carries_the_history_as_sent_to_both_parties_only(
+    client, agent_api, agent_user, provider, agent, regulator, other_provider, tmp_path
+):
+    import json
+    import subprocess
+    import sys
+
+    from tests.processes import ROOT
+
+    incident = major_incident(provider, agent)
+    sent_at_version = incident.version
+    report = send_report(agent_api, incident).json()
+    # The incident goes on after the report: the report still carries it as it was.
+    commands.case_act(
+        case_id=incident.id,
+        actor=agent,
+        expected_version=version_of(incident.id),
+        action="contain",
+        arguments={"containment": "Generation paused."},
+    )
+    path = f"/staff/cases/{report['id']}/carried.json"
+
+    client.force_login(make_staff(regulator, "officer-c", Role.REGULATOR_OFFICER))
+    carried = client.get(path)
+    assert carried.status_code == 200
+    document = json.loads(carried.content)
+    assert [e["stream_version"] for e in document["events"]] == list(range(1, sent_at_version + 1))
+    file = tmp_path / "carried.json"
+    file.write_bytes(carried.content)
+    checked = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "verify_export.py"), str(file)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # The report also carries a signed checkpoint of the whole log, for the regulator to keep.
+    sent = Event.objects.get(stream_id=report["id"], type="report.sent")
+    assert sent.data["checkpoint"].splitlines()[1].isdigit()  # origin, tree size, root hash, signature
+
+    client.force_login(agent_user)
+    assert client.get(path).status_code == 200
+    elsewhere = Organisation.objects.create(slug="cac-b", name="Regulator B", kind=Organisation.Kind.REGULATOR)
+    for outsider in (make_staff(elsewhere, "officer-b", Role.REGULATOR_OFFICER), make_staff(other_provider, "x")):
+        client.force_login(outsider)
+        assert client.get(path).status_code == 404
