@@ -10,6 +10,8 @@ class NotificationsConfig(AppConfig):
         # Cases know nothing of notifications: every recorded event is handed to the outbox
         # through this hook, inside the event's own transaction.
         from cases.models import on_event_recorded
+        from notifications.inbox import inbox_record
         from notifications.outbox import outbox_enqueue
 
         on_event_recorded(outbox_enqueue)
+        on_event_recorded(inbox_record)

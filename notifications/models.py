@@ -40,3 +40,40 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} for event #{self.event_position}"
+
+
+class Notice(models.TextChoices):
+    """Why something is in a member of staff's inbox."""
+
+    ASSIGNED = "assigned", _("Assigned to you")
+    FILER_ANSWERED = "filer_answered", _("The filer answered")
+    DEADLINE_PASSED = "deadline_passed", _("A deadline passed")
+    ADDRESSED = "addressed", _("Addressed to your organisation")
+
+
+class InboxItem(models.Model):
+    """One notice for one person, about one event of a case. Written with the event, once per
+    (person, event, notice): a retried or replayed delivery cannot put it there twice."""
+
+    user = models.ForeignKey(
+        "accounts.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="inbox_items"
+    )
+    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
+    event_position = models.BigIntegerField(_("event position"))
+    notice = models.CharField(_("notice"), max_length=30, choices=Notice.choices)
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbox item")
+        verbose_name_plural = _("inbox items")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event_position", "notice"], name="inbox_once_per_notice"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="inbox_user_recent_idx"),
+            models.Index(fields=["user"], name="inbox_user_unread_idx", condition=models.Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice} for user {self.user_id} (event #{self.event_position})"

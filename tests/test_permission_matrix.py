@@ -89,6 +89,8 @@ RULES.update(
         "web:staff_logout": Rule(OPEN, ("POST",), on_case=False),
         "web:staff_queue": Rule(STAFF, ("GET",), on_case=False),
         "web:workspace_home": Rule(WORKSPACE, ("GET",), on_case=False),
+        "web:staff_inbox": Rule(WORKSPACE, ("GET",), on_case=False),
+        "web:staff_inbox_read": Rule(WORKSPACE, ("POST",), on_case=False),
         "web:staff_reports": Rule(STAFF, ("GET",), on_case=False),
         "web:regulator_dashboard": Rule(REGULATOR, ("GET",), on_case=False),
         "web:staff_case": Rule(WORKSPACE, ("GET",), on_case=True),

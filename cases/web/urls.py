@@ -18,6 +18,7 @@ from cases.web.views import (
     staff_queue,
     tracking,
 )
+from notifications import views as inbox
 
 
 class ReferenceConverter:
@@ -80,6 +81,8 @@ urlpatterns = [
     path("staff/", staff_queue.staff_queue, name="staff_queue"),
     path("staff/home/", regulator.workspace_home, name="workspace_home"),
     path("staff/reports/", regulator.reports, name="staff_reports"),
+    path("staff/inbox/", inbox.inbox, name="staff_inbox"),
+    path("staff/inbox/read/", inbox.inbox_read, name="staff_inbox_read"),
     # The regulator's console (signed-in officers of a regulator only).
     path("regulator/", regulator.dashboard, name="regulator_dashboard"),
     path("staff/next/", staff_queue.take_next, name="staff_take_next"),

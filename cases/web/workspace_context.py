@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.actors import Actor
 from cases.kinds import declarations, opened_on_their_own
 from cases.models import Case
+from notifications.inbox import unread_count
 
 
 def workspace_notices(actor: Actor) -> list[str]:
@@ -47,4 +48,5 @@ def workspace(request: HttpRequest) -> dict[str, Any]:
         "workspace_side": actor.side,
         "workspace_openings": openings,
         "workspace_notices": lambda: workspace_notices(actor),
+        "workspace_unread": lambda: unread_count(actor),
     }

@@ -162,8 +162,9 @@ def test_the_account_page_is_for_signed_in_staff_only(client, history):
 
 def test_the_account_page_takes_a_fixed_number_of_queries(staff_client, history, django_assert_max_num_queries):
     # Session, user, the measures with their cases, the appeals that reversed any.
-    # The fifth: the notices of open orders every workspace page shows.
-    with django_assert_max_num_queries(5):
+    # The fifth and sixth: the notices of open orders and the inbox's unread count, which
+    # every workspace page shows.
+    with django_assert_max_num_queries(6):
         assert staff_client.get(account_page_url(ACCOUNT)).status_code == 200
 
 

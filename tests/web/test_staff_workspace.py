@@ -393,12 +393,13 @@ def test_the_queue_page_takes_a_fixed_number_of_queries(
 
     add_cases(3)
     # Session, user, the open cases counted per queue, the staff one may assign to, the cases
-    # with a deadline, the cases without one.
-    with django_assert_max_num_queries(7):
+    # with a deadline, the cases without one; the notices of open orders and the inbox's
+    # unread count, which every workspace page shows.
+    with django_assert_max_num_queries(8):
         assert staff_client.get(QUEUE).status_code == 200
 
     add_cases(20)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         assert staff_client.get(QUEUE, {"kind": "complaint", "mine": "on"}).status_code == 200
 
 
@@ -600,8 +601,8 @@ def test_the_case_page_takes_a_fixed_number_of_queries(staff_client, labelled_ca
     # Session, user, case, evidence, events, the people they name, related cases, contact,
     # the colleagues the case may be assigned to, the span of the case's leaves in the global
     # log and the latest signed checkpoint; the notices of open orders every workspace page
-    # shows, and the regulators a report could go to.
-    with django_assert_max_num_queries(13):
+    # shows, the unread count of the inbox, and the regulators a report could go to.
+    with django_assert_max_num_queries(14):
         assert staff_client.get(case_url(labelled_case)).status_code == 200
 
 

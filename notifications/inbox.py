@@ -1,0 +1,105 @@
+"""The staff inbox: what concerns a member of staff, written with the event that causes it.
+
+Who is told what follows from the event and the kind's declaration, never from a kind's name:
+- the person a case is assigned to (unless they took it themselves);
+- the person handling a case, when its filer answers (an event the public recorded);
+- the person handling a case and the supervisors of its organisation, when the clock records
+  a deadline that passed (one of the kind's `clock_checks`);
+- the other party, when a case addressed to a regulator is opened: the regulator's officers
+  when a provider sends it (a report), the provider's supervisors when a regulator issues it
+  (an order).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Role
+from cases.events import CaseEvent
+from cases.kinds import declaration_of
+from notifications.models import InboxItem, Notice
+
+if TYPE_CHECKING:
+    from accounts.actors import Actor
+    from cases.eventstore import Event
+    from cases.models import Case
+
+
+def _active(organisation_id: int | None, roles: list[str]) -> QuerySet:
+    if organisation_id is None:
+        return get_user_model().objects.none()
+    return get_user_model().objects.filter(organisation_id=organisation_id, role__in=roles, is_active=True)
+
+
+def recipients(event: Event, case: Case) -> list[tuple[int, str]]:
+    """(user id, notice) for everyone this event concerns."""
+    declaration = declaration_of(case.kind)
+    actor = event.metadata.get("actor", {})
+    found: list[tuple[int, str]] = []
+    if event.type == CaseEvent.ASSIGNED:
+        assignee = event.data.get("assignee_id")
+        if assignee is not None and assignee != actor.get("user_id"):
+            found.append((assignee, Notice.ASSIGNED))
+    elif actor.get("role") == "public" and case.assignee_id and event.stream_version > 1:
+        found.append((case.assignee_id, Notice.FILER_ANSWERED))
+    elif actor.get("role") == "system" and event.type in {check.event for check in declaration.clock_checks}:
+        people = set(_active(case.organisation_id, [Role.SUPERVISOR]).values_list("pk", flat=True))
+        if case.assignee_id:
+            people.add(case.assignee_id)
+        found += [(person, Notice.DEADLINE_PASSED) for person in sorted(people)]
+    elif (
+        declaration.addressed_to_regulator
+        and declaration.opening is not None
+        and event.type == declaration.opening.event
+    ):
+        if declaration.opening.opened_by == "regulator":
+            people = _active(case.organisation_id, [Role.SUPERVISOR])
+        else:
+            people = _active(case.counterpart_organisation_id, [Role.REGULATOR_OFFICER])
+        found += [(person, Notice.ADDRESSED) for person in people.values_list("pk", flat=True)]
+    return found
+
+
+def inbox_record(event: Event, case: Case) -> None:
+    """Put the event in the inbox of everyone it concerns, in the event's transaction."""
+    found = recipients(event, case)
+    if found:
+        now = timezone.now()
+        InboxItem.objects.bulk_create(
+            [
+                InboxItem(user_id=user, case_id=case.id, event_position=event.position, notice=notice, created_at=now)
+                for user, notice in found
+            ],
+            ignore_conflicts=True,
+        )
+
+
+def inbox_of(actor: Actor) -> QuerySet[InboxItem]:
+    """The person's notices, newest first, about cases they may still see."""
+    from cases.scope import visible_cases
+
+    if actor.user_id is None:
+        return InboxItem.objects.none()
+    return (
+        InboxItem.objects.filter(user_id=actor.user_id, case__in=visible_cases(actor).values("pk"))
+        .select_related("case")
+        .order_by("-created_at", "-event_position")
+    )
+
+
+def unread_count(actor: Actor) -> int:
+    if actor.user_id is None:
+        return 0
+    return InboxItem.objects.filter(user_id=actor.user_id, read_at__isnull=True).count()
+
+
+def inbox_mark_read(actor: Actor, item_ids: list[int] | None = None) -> int:
+    """Mark the person's notices read (the ones named, or all); returns how many changed."""
+    items = InboxItem.objects.filter(user_id=actor.user_id, read_at__isnull=True)
+    if item_ids is not None:
+        items = items.filter(pk__in=item_ids)
+    return items.update(read_at=timezone.now())
