@@ -13,3 +13,10 @@ class NotificationsConfig(AppConfig):
         from notifications.outbox import outbox_enqueue
 
         on_event_recorded(outbox_enqueue)
+
+        # Signing out ends the live sockets opened with that session (see consumers).
+        from django.contrib.auth.signals import user_logged_out
+
+        from notifications.sessions import close_session_sockets
+
+        user_logged_out.connect(close_session_sockets, dispatch_uid="notifications.close_session_sockets")
