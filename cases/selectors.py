@@ -15,7 +15,7 @@ from accounts.actors import Actor
 from accounts.models import Organisation
 from cases.events import CaseEvent
 from cases.eventstore import Event
-from cases.evidence import open_evidence
+from cases.evidence import open_verified_evidence
 from cases.kinds import PublicEvent, PublicNotice, appeal_kinds, as_kind, declaration_of
 from cases.links import INVERSE, LinkType, case_links
 from cases.models import Case, Evidence, TrackingCredential
@@ -176,8 +176,9 @@ def open_question(case: Case) -> str | None:
 def evidence_for_download(
     *, actor: Actor, case_id: uuid.UUID, evidence_id: uuid.UUID
 ) -> tuple[Evidence, IO[bytes]] | None:
-    """An evidence file and its content, if the actor may see the case it belongs to."""
+    """An evidence file and its content, if the actor may see the case it belongs to. Raises
+    EvidenceAltered when the file on disk no longer has the SHA-256 recorded on receipt."""
     evidence = visible_evidence(actor, case_id).filter(pk=evidence_id).first()
     if evidence is None:
         return None
-    return evidence, open_evidence(evidence.storage_path)
+    return evidence, open_verified_evidence(evidence.storage_path, evidence.sha256)
