@@ -123,3 +123,25 @@ class RequestSizeLimitMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message, "code": "request_too_large"}, status=413)
         return render(request, "413.html", {"message": message}, status=413)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every answer that has none of its own
+    (an evidence download sets a stricter one). Django's own debug pages, shown only with
+    DEBUG on, are left without: they are made of inline scripts and styles."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.urls import reverse
+
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code in (404, 500):
+            return response
+        reader = request.path == reverse("api-docs")
+        policy = settings.CONTENT_SECURITY_POLICY_API_READER if reader else settings.CONTENT_SECURITY_POLICY
+        response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
