@@ -59,9 +59,9 @@ def open_appeal(case: Case, *, measure_number: int | None = None) -> Case | None
     """The appeal still being handled against this case's decision (measure_number None) or
     against one of its measures, if any."""
     for declaration in appeal_kinds():
-        appeals = declaration.model.objects.filter(  # type: ignore[attr-defined]
-            related_case_id=case.pk, state__in=declaration.open_states
-        ).order_by("created_at")
+        appeals = declaration.model.objects.filter(related_case_id=case.pk, state__in=declaration.open_states).order_by(
+            "created_at"
+        )
         found = next((a for a in appeals if a.details.get("measure_number") == measure_number), None)
         if found is not None:
             return found

@@ -104,7 +104,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "tracker.sqlite3",
+            "NAME": str(VAR_DIR / "tracker.sqlite3"),
         }
     }
 

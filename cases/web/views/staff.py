@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from django.contrib.auth import views as auth_views
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -56,7 +56,9 @@ def staff_case_page(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> H
 @never_cache
 @require_GET
 @staff_member_required
-def evidence_download(request: HttpRequest, actor: Actor, case_id: uuid.UUID, evidence_id: uuid.UUID) -> HttpResponse:
+def evidence_download(
+    request: HttpRequest, actor: Actor, case_id: uuid.UUID, evidence_id: uuid.UUID
+) -> HttpResponseBase:
     """Stream an evidence file to staff of the case's organisation, as an attachment of no
     particular type, so that no browser renders or runs it. Other staff get a 404. A file
     whose content no longer matches its recorded SHA-256 is refused (409) and logged."""
