@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint messages bench clean
+.PHONY: run test lint typecheck messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,8 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime-installed $@
 
+# The embedded set-up is for one machine: DEBUG on (plain HTTP, a development secret key).
+run: export DEBUG ?= 1
 run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
@@ -36,6 +38,10 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy with django-stubs (configured in pyproject.toml; the cache stays in .mypy_cache).
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
 # Regenerate and compile translations (needs GNU gettext; the compiled .mo files are committed).
 messages: $(VENV)/.dev-installed
 	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=bench
@@ -45,4 +51,4 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/transitions.py
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis .mypy_cache

@@ -71,7 +71,7 @@ def staff_transitions(case_class: type[Case]) -> list[Action]:
     declaration = declaration_of(case_class.objects.kind)  # type: ignore[attr-defined]
     field = case_class._meta.get_field("state")
     actions: dict[str, Action] = {}
-    for transition in field.get_all_transitions(case_class):  # type: ignore[attr-defined]
+    for transition in field.get_all_transitions(case_class):
         if transition.name in declaration.internal_transitions or transition.custom["event"] == CaseEvent.ASSIGNED:
             continue
         if transition.name not in actions:

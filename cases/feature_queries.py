@@ -110,4 +110,4 @@ def entry_people(entries: list[Case]) -> dict[int, User]:
     wanted = sorted(i for i in ids if isinstance(i, int))
     if not wanted:
         return {}
-    return get_user_model().objects.only("id", "username").in_bulk(wanted)  # type: ignore[return-value]
+    return get_user_model().objects.only("id", "username").in_bulk(wanted)

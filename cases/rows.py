@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection, models
@@ -63,6 +63,9 @@ def insert_row(instance: models.Model, names: Sequence[str], *, returning: str |
     return None
 
 
+M = TypeVar("M", bound=models.Model)
+
+
 def insert_rows(instances: Sequence[models.Model], names: Sequence[str]) -> None:
     """INSERT the named fields of several new instances of one model in one statement."""
     if not instances:
@@ -73,7 +76,7 @@ def insert_rows(instances: Sequence[models.Model], names: Sequence[str]) -> None
         cursor.execute(sql, [value for instance in instances for value in _prepared(instance, names)])
 
 
-def create_row(instance: models.Model) -> models.Model:
+def create_row(instance: M) -> M:
     """INSERT every column of a new `instance` whose primary key is already set (a UUID or a
     one-to-one key) and whose automatic dates the caller filled; return it, saved."""
     meta = instance._meta
@@ -125,7 +128,7 @@ def _compile_load(model: type[Case], actor: Actor, *, lock: bool) -> _CompiledLo
     from accounts.actors import Actor
 
     stand_in = Actor(role=actor.role, organisation_id=_MARKER_ORGANISATION)
-    cases = model.objects.for_actor(stand_in).filter(pk=_MARKER_CASE_ID)  # type: ignore[attr-defined]
+    cases = model.objects.for_actor(stand_in).filter(pk=_MARKER_CASE_ID)
     if lock:
         cases = cases.select_for_update()
     compiler = cases.query.get_compiler(DEFAULT_DB_ALIAS)
@@ -147,7 +150,7 @@ def load_case(model: type[Case], actor: Actor, case_id: uuid.UUID, *, lock: bool
     optionally locked. The scoped query is compiled once per kind of caller and reused: the
     hot path of every staff command."""
     if actor.is_public:  # the scope depends on how many cases they track: not worth caching
-        cases = model.objects.for_actor(actor)  # type: ignore[attr-defined]
+        cases = model.objects.for_actor(actor)
         return (cases.select_for_update() if lock else cases).filter(pk=case_id).first()
     key = (model, actor.role, lock, connection.vendor)
     if key not in _compiled_loads:

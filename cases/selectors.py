@@ -16,7 +16,7 @@ from accounts.actors import Actor
 from accounts.models import Organisation
 from cases.events import CaseEvent
 from cases.eventstore import Event
-from cases.evidence import open_evidence
+from cases.evidence import open_verified_evidence
 from cases.kinds import PublicEvent, PublicNotice, appeal_kinds, as_kind, declaration_of
 from cases.links import INVERSE, LinkType, case_links
 from cases.models import Case, Evidence, TrackingCredential
@@ -76,9 +76,9 @@ def open_appeal(case: Case, *, measure_number: int | None = None) -> Case | None
     """The appeal still being handled against this case's decision (measure_number None) or
     against one of its measures, if any."""
     for declaration in appeal_kinds():
-        appeals = declaration.model.objects.filter(  # type: ignore[attr-defined]
-            related_case_id=case.pk, state__in=declaration.open_states
-        ).order_by("created_at")
+        appeals = declaration.model.objects.filter(related_case_id=case.pk, state__in=declaration.open_states).order_by(
+            "created_at"
+        )
         found = next((a for a in appeals if a.details.get("measure_number") == measure_number), None)
         if found is not None:
             return found
@@ -193,8 +193,9 @@ def open_question(case: Case) -> str | None:
 def evidence_for_download(
     *, actor: Actor, case_id: uuid.UUID, evidence_id: uuid.UUID
 ) -> tuple[Evidence, IO[bytes]] | None:
-    """An evidence file and its content, if the actor may see the case it belongs to."""
+    """An evidence file and its content, if the actor may see the case it belongs to. Raises
+    EvidenceAltered when the file on disk no longer has the SHA-256 recorded on receipt."""
     evidence = visible_evidence(actor, case_id).filter(pk=evidence_id).first()
     if evidence is None:
         return None
-    return evidence, open_evidence(evidence.storage_path)
+    return evidence, open_verified_evidence(evidence.storage_path, evidence.sha256)

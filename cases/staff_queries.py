@@ -346,7 +346,7 @@ def _people_in(events: Iterable[Event]) -> dict[int, User]:
         ids.update(_user_ids(event))
     if not ids:
         return {}
-    return get_user_model().objects.only("id", "username").in_bulk(sorted(ids))  # type: ignore[return-value]
+    return get_user_model().objects.only("id", "username").in_bulk(sorted(ids))
 
 
 def _user_ids(event: Event) -> list[int]:

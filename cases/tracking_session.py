@@ -17,7 +17,7 @@ TRACKED_CASES_SESSION_KEY = "tracked_cases"
 class Session(Protocol):
     """What is read of a session: Django's on a request, or the one channels puts in a scope."""
 
-    def get(self, key: str, default: Any = None) -> Any: ...
+    def get(self, key: str) -> Any: ...
 
 
 def grants_in_force(session: Session, *, now: float | None = None) -> dict[str, int]:

@@ -15,3 +15,10 @@ class NotificationsConfig(AppConfig):
 
         on_event_recorded(outbox_enqueue)
         on_event_recorded(inbox_record)
+
+        # Signing out ends the live sockets opened with that session (see consumers).
+        from django.contrib.auth.signals import user_logged_out
+
+        from notifications.sessions import close_session_sockets
+
+        user_logged_out.connect(close_session_sockets, dispatch_uid="notifications.close_session_sockets")

@@ -177,7 +177,11 @@ def dispatch_batch(*, limit: int = 100) -> int:
         except Exception as exc:  # noqa: BLE001 - a failed delivery is retried, not fatal
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             message.available_at = timezone.now() + min(dt.timedelta(seconds=2**message.attempts), MAX_BACKOFF)
-            logger.warning("outbox message %s failed (attempt %s): %s", message.pk, message.attempts, exc)
+            # The kind of failure only: a mail server's refusal quotes the recipient's address,
+            # and logs carry no personal data (the message row keeps the detail for staff).
+            logger.warning(
+                "outbox message %s failed (attempt %s): %s", message.pk, message.attempts, type(exc).__name__
+            )
             message.save(update_fields=["attempts", "last_error", "available_at"])
         else:
             message.delivered_at = timezone.now()

@@ -12,7 +12,7 @@ Who is told what follows from the event and the kind's declaration, never from a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from cases.models import Case
 
 
-def _active(organisation_id: int | None, roles: list[str]) -> QuerySet:
+def _active(organisation_id: int | None, roles: list[str]) -> QuerySet[Any]:
     if organisation_id is None:
         return get_user_model().objects.none()
     return get_user_model().objects.filter(organisation_id=organisation_id, role__in=roles, is_active=True)
@@ -47,10 +47,10 @@ def recipients(event: Event, case: Case) -> list[tuple[int, str]]:
     elif actor.get("role") == "public" and case.assignee_id and event.stream_version > 1:
         found.append((case.assignee_id, Notice.FILER_ANSWERED))
     elif actor.get("role") == "system" and event.type in {check.event for check in declaration.clock_checks}:
-        people = set(_active(case.organisation_id, [Role.SUPERVISOR]).values_list("pk", flat=True))
+        told = set(_active(case.organisation_id, [Role.SUPERVISOR]).values_list("pk", flat=True))
         if case.assignee_id:
-            people.add(case.assignee_id)
-        found += [(person, Notice.DEADLINE_PASSED) for person in sorted(people)]
+            told.add(case.assignee_id)
+        found += [(person, Notice.DEADLINE_PASSED) for person in sorted(told)]
     elif (
         declaration.addressed_to_regulator
         and declaration.opening is not None
@@ -99,6 +99,8 @@ def unread_count(actor: Actor) -> int:
 
 def inbox_mark_read(actor: Actor, item_ids: list[int] | None = None) -> int:
     """Mark the person's notices read (the ones named, or all); returns how many changed."""
+    if actor.user_id is None:
+        return 0
     items = InboxItem.objects.filter(user_id=actor.user_id, read_at__isnull=True)
     if item_ids is not None:
         items = items.filter(pk__in=item_ids)

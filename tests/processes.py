@@ -2,8 +2,12 @@
 test database, the way an operator runs them."""
 
 import os
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
@@ -33,3 +37,39 @@ def manage(*arguments: str, timeout: float = 120, env: dict[str, str] | None = N
         timeout=timeout,
         check=False,
     )
+
+
+@contextmanager
+def serving(log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`manage.py serve` on a free loopback port against the test database, as `make run`
+    starts it; yields its base URL. Its output (the access log among it) goes to `log_path`."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    environment = {**os.environ, "DATABASE_URL": database_url_in_use(), **(env or {})}
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"serve did not start: {log_path.read_text(errors='replace')}") from None
+                    time.sleep(0.1)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)

@@ -41,7 +41,12 @@ def asgi_server(transactional_db: None) -> Iterator[RunningServer]:
     against the test database."""
     port = free_port()
     config = uvicorn.Config(
-        "tracker.asgi:application", host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        "tracker.asgi:application",
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        proxy_headers=False,  # as `manage.py serve`: forwarded headers are the settings' business
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

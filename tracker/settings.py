@@ -27,7 +27,8 @@ def _env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
-DEBUG = _env_bool("DEBUG", True)
+# Off unless turned on: `make run` (the embedded set-up) and the test suite set DEBUG=1.
+DEBUG = _env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -58,6 +59,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer (a redirect to HTTPS, a 413, a CSRF refusal) is logged.
+    "tracker.middleware.AccessLogMiddleware",
+    "tracker.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tracker.middleware.RequestSizeLimitMiddleware",
@@ -102,7 +106,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "tracker.sqlite3",
+            "NAME": str(VAR_DIR / "tracker.sqlite3"),
         }
     }
 
@@ -235,8 +239,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
 
 # --- Product settings -----------------------------------------------------------------------
 
@@ -289,6 +291,34 @@ LEDGER_CHECKPOINT_SECONDS = _env_int("LEDGER_CHECKPOINT_SECONDS", 300)
 
 # Network logs must be kept at least six months (Cybersecurity Law art. 21).
 EVENT_RETENTION_DAYS = max(_env_int("EVENT_RETENTION_DAYS", 3 * 365), 183)
+
+# --- Production hardening ---------------------------------------------------------------------
+# Each defaults to on when DEBUG is off; see README "Production". Behind proxies that
+# terminate TLS, X-Forwarded-Proto is believed exactly when X-Forwarded-For is: only from the
+# RATE_LIMIT_TRUSTED_PROXIES in front, never from anyone else.
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health/"]  # probes of the load balancer speak plain HTTP
+if RATE_LIMIT_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+# Every page's scripts and styles come from our own static files: no inline script, style or
+# event handler anywhere, so an injected one never runs.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# The API reader (Redoc) writes its styles into the page as it draws it, and searches in a
+# worker; it shows only our own schema, never anything a caller wrote.
+CONTENT_SECURITY_POLICY_API_READER = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 LOGGING = {
     "version": 1,

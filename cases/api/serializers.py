@@ -7,6 +7,7 @@ forms say the same thing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,29 @@ MSG_APPEAL_TARGET_REQUIRED = _(
     "Give the reference of the measure you appeal, or the reference of your complaint and its tracking token."
 )
 MSG_APPEAL_TARGET_BOTH = _("Appeal either a measure or a complaint decision, not both at once.")
+MSG_UNKNOWN_FIELD = _("Unknown field.")
+
+
+def quoted(value: Any) -> str:
+    """A name someone sent, shortened and made printable, to quote in a message."""
+    return "".join(ch if ch.isprintable() else "?" for ch in str(value)[:50])
+
+
+class StrictInput(serializers.Serializer):
+    """A request body that may hold only the fields declared: a misspelt or invented field is
+    refused by name rather than silently dropped."""
+
+    unknown_message = MSG_UNKNOWN_FIELD
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = sorted(str(name) for name in data if name not in self.fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {quoted(name): [str(self.unknown_message % {"name": quoted(name)})] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
 
 MAX_REFERENCE = 40  # room for how people type references: spaces, dashes, lower case
 MAX_TOKEN = 100
@@ -99,7 +123,7 @@ class EvidenceListField(serializers.ListField):
         return super().to_internal_value(data)
 
 
-class ContactInput(serializers.Serializer):
+class ContactInput(StrictInput):
     """Optional contact details; giving any needs consent (checked by the command)."""
 
     contact_name = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
@@ -158,7 +182,7 @@ class AppealInput(ContactInput):
         return attrs
 
 
-class TrackInput(serializers.Serializer):
+class TrackInput(StrictInput):
     reference = non_blank_text(max_length=MAX_REFERENCE)
     token = non_blank_text(max_length=MAX_TOKEN)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -133,7 +133,11 @@ def appeal_file_against_measure(
     complaint = None
     if found is not None:
         case_id, number = found
-        complaint = Complaint.objects.select_for_update().filter(pk=case_id, outcome=Outcome.VIOLATION).first()
+        # The kind's manager yields Complaints; its queryset is typed for any case.
+        complaint = cast(
+            "Complaint | None",
+            Complaint.objects.select_for_update().filter(pk=case_id, outcome=Outcome.VIOLATION).first(),
+        )
     if complaint is None:
         raise CommandInvalid.single("measure_reference", MSG_UNKNOWN_MEASURE)
     if number not in measures_in_force(complaint):
@@ -156,6 +160,7 @@ def appeal_overturn(*, case_id: uuid.UUID, actor: Actor, expected_version: int, 
     rejected or found no violation."""
     appeal = load_for_update(Appeal, case_id=case_id, actor=actor, expected_version=expected_version)
     perform(appeal, "overturn", actor=actor, reason=reason)
+    assert appeal.related_case_id is not None  # an appeal is always filed against a complaint
     complaint = load_for_update(Complaint, case_id=appeal.related_case_id, actor=actor, expected_version=None)
     if complaint.outcome == Outcome.VIOLATION:
         number = appeal.details["measure_number"]

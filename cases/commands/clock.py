@@ -50,7 +50,7 @@ def _run_batch(declaration: KindDeclaration, check: ClockCheck, now: dt.datetime
     """(candidates locked, events recorded) for one batch, in one transaction."""
     actor = Actor.system(request_id=f"clock-{declaration.kind}")
     with transaction.atomic():
-        candidates = check.candidates(declaration.model.objects.all(), now)  # type: ignore[attr-defined]
+        candidates = check.candidates(declaration.model.objects.all(), now)
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True, of=("self",))
         batch = list(candidates.order_by("due_at", "id")[:BATCH])

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import wraps
-from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+CaseT = TypeVar("CaseT", bound=Case)
 
 MSG_CONSENT_REQUIRED = _("To be contacted you must agree to the processing of your contact details.")
 MSG_EMAIL_INVALID = _("Enter a valid e-mail address.")
@@ -99,7 +100,7 @@ def command(func: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def load_for_update(model: type[Case], *, case_id: uuid.UUID, actor: Actor, expected_version: int | None) -> Any:
+def load_for_update(model: type[CaseT], *, case_id: uuid.UUID, actor: Actor, expected_version: int | None) -> CaseT:
     """The case, if the actor may see it, with its version checked against the caller's.
 
     With an expected version no lock is taken: a concurrent command that appended first makes
@@ -111,10 +112,7 @@ def load_for_update(model: type[Case], *, case_id: uuid.UUID, actor: Actor, expe
         raise CaseNotFound()
     if expected_version is not None:
         case.check_version(expected_version)
-    return case
-
-
-CaseT = TypeVar("CaseT", bound=Case)
+    return cast("CaseT", case)  # load_case reads through `model`'s own manager
 
 
 def transition_command(model: type[CaseT], action: str) -> Callable[..., CaseT]:

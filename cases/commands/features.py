@@ -139,6 +139,7 @@ def _source_case(actor: Actor, reference: str) -> Case | None:
 
 def _refuse_duplicate(actor: Actor, sort: str, value: EntryValue) -> None:
     """One entry in force (or under review) per thing to match: a second would only match twice."""
+    assert actor.organisation_id is not None  # only staff of an organisation propose entries
     existing = (
         FeatureEntry.objects.filter(
             organisation_id=actor.organisation_id,

@@ -104,7 +104,7 @@ def case_open(
     """Open a case of `kind`: from the case `case_id` (at the version the caller saw) and the
     further cases named in `also_from`, or from none when the kind allows it. The new case and
     each case it is opened from record the link between them."""
-    if not actor.may_use_workspace:
+    if not actor.may_use_workspace or actor.organisation_id is None:
         raise TransitionForbidden(MSG_STAFF_ONLY)
     declaration = _opening_of(kind)
     opening = declaration.opening

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
 from cases.actions import action_named, argument_values
-from cases.commands.common import Files, attach_evidence, command, files_apart, load_for_update
+from cases.commands.common import CaseT, Files, attach_evidence, command, files_apart, load_for_update
 from cases.errors import (
     CaseNotFound,
     CommandInvalid,
@@ -49,10 +49,10 @@ MSG_STAFF_ONLY = _("Only staff of the case's organisation may do this.")
 _STEP_COMMANDS: dict[tuple[str, str], Callable[..., Case]] = {}
 
 
-def step_command(kind: str, action: str) -> Callable[[Callable[..., Case]], Callable[..., Case]]:
+def step_command(kind: str, action: str) -> Callable[[Callable[..., CaseT]], Callable[..., CaseT]]:
     """Register the command that takes `action` on cases of `kind` instead of the bare step."""
 
-    def register(func: Callable[..., Case]) -> Callable[..., Case]:
+    def register(func: Callable[..., CaseT]) -> Callable[..., CaseT]:
         _STEP_COMMANDS[(kind, action)] = func
         return func
 

@@ -14,7 +14,13 @@ from cases.evidence.rejections import (
     TYPE_NOT_ALLOWED,
     EvidenceRejected,
 )
-from cases.evidence.storage import evidence_path, open_evidence, store_evidence
+from cases.evidence.storage import (
+    EvidenceAltered,
+    evidence_path,
+    open_evidence,
+    open_verified_evidence,
+    store_evidence,
+)
 from cases.evidence.upload import (
     MAX_EVIDENCE_BYTES,
     MAX_EVIDENCE_FILES,
@@ -35,6 +41,7 @@ __all__ = [
     "MSG_TYPE_NOT_ALLOWED",
     "TOO_LARGE",
     "TYPE_NOT_ALLOWED",
+    "EvidenceAltered",
     "EvidenceRejected",
     "InspectedFile",
     "LabelFinding",
@@ -42,6 +49,7 @@ __all__ = [
     "evidence_path",
     "inspect_upload",
     "open_evidence",
+    "open_verified_evidence",
     "read_synthetic_label",
     "store_evidence",
 ]

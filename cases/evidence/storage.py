@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import re
 import tempfile
@@ -93,3 +94,25 @@ def open_evidence(relative_path: str, root: Path | None = None) -> BinaryIO:
     if not target.is_relative_to(base):
         raise SuspiciousFileOperation("Refused evidence path that resolves outside the evidence root.")
     return target.open("rb")
+
+
+class EvidenceAltered(Exception):
+    """A stored evidence file no longer holds the content whose SHA-256 was recorded."""
+
+
+def open_verified_evidence(relative_path: str, sha256: str, root: Path | None = None) -> BinaryIO:
+    """Open a stored evidence file as `open_evidence` does, after checking that its content
+    still has the SHA-256 recorded when it was received: a file changed on disk is never
+    handed out as the evidence. Raises EvidenceAltered when it differs."""
+    stream = open_evidence(relative_path, root)
+    digest = hashlib.sha256()
+    try:
+        while chunk := stream.read(READ_CHUNK):
+            digest.update(chunk)
+        if not hmac.compare_digest(digest.hexdigest(), sha256):
+            raise EvidenceAltered(relative_path)
+        stream.seek(0)
+    except BaseException:
+        stream.close()
+        raise
+    return stream

@@ -7,10 +7,14 @@ WebSocket consumer reads as well, as {case id: expiry as a Unix time}.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import time
 import uuid
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 
 from accounts.actors import Actor
 from cases.models import Case
@@ -20,8 +24,12 @@ from cases.tracking_session import TRACKED_CASES_SESSION_KEY, grants_in_force, t
 
 TRACKING_ACCESS_SECONDS = 2 * 60 * 60
 
-# The token of a case just filed, kept only until the confirmation page has shown it once.
+# The token of a case just filed, kept only until the confirmation page has shown it once,
+# and only enciphered: the key is in a cookie of the browser that filed, never on the server,
+# so that whoever reads the session table cannot open the case.
 FILED_TOKENS_SESSION_KEY = "filed_tokens"
+FILED_KEY_COOKIE = "filed_key"
+FILED_KEY_SECONDS = 30 * 60
 
 
 def _live_grants(request: HttpRequest) -> dict[str, int]:
@@ -39,10 +47,9 @@ def tracked_case_ids(request: HttpRequest) -> frozenset[uuid.UUID]:
 def grant_tracking(request: HttpRequest, case_id: uuid.UUID) -> None:
     """Let this browser follow the case for TRACKING_ACCESS_SECONDS."""
     granted = _live_grants(request)
-    if not granted:
-        # The first grant turns an anonymous session into one that holds access: give it a
-        # new key, so that a key planted beforehand (session fixation) gains nothing.
-        request.session.cycle_key()
+    # Every grant gives the session a new key, so that a key planted beforehand (session
+    # fixation) gains nothing, even one that already held access to some case of its planter's.
+    request.session.cycle_key()
     request.session[TRACKED_CASES_SESSION_KEY] = {
         **granted,
         str(case_id): int(time.time()) + TRACKING_ACCESS_SECONDS,
@@ -60,18 +67,75 @@ def tracked_case(request: HttpRequest, reference: str) -> Case | None:
     return as_kind(case) if case else None
 
 
-def stash_filed_token(request: HttpRequest, reference: str, token: str) -> None:
+def _keystream(key: bytes, reference: str, length: int) -> bytes:
+    blocks = b""
+    counter = 0
+    while len(blocks) < length:
+        blocks += hashlib.sha256(key + reference.encode() + counter.to_bytes(4, "big")).digest()
+        counter += 1
+    return blocks[:length]
+
+
+def _seal(key: bytes, reference: str, token: str) -> str:
+    plain = token.encode()
+    cipher = bytes(a ^ b for a, b in zip(plain, _keystream(key, reference, len(plain)), strict=True))
+    tag = hmac.new(key, reference.encode() + cipher, hashlib.sha256).digest()[:16]
+    return (tag + cipher).hex()
+
+
+def _open(key: bytes, reference: str, sealed: str) -> str | None:
+    try:
+        raw = bytes.fromhex(sealed)
+    except (TypeError, ValueError):
+        return None
+    tag, cipher = raw[:16], raw[16:]
+    if not hmac.compare_digest(tag, hmac.new(key, reference.encode() + cipher, hashlib.sha256).digest()[:16]):
+        return None
+    plain = bytes(a ^ b for a, b in zip(cipher, _keystream(key, reference, len(cipher)), strict=True))
+    return plain.decode(errors="replace")
+
+
+def _filed_key(request: HttpRequest) -> bytes | None:
+    try:
+        key = bytes.fromhex(request.COOKIES.get(FILED_KEY_COOKIE, ""))
+    except ValueError:
+        return None
+    return key if len(key) == 32 else None
+
+
+def stash_filed_token(request: HttpRequest, response: HttpResponse, reference: str, token: str) -> None:
+    """Keep the token of a case just filed for the confirmation page, enciphered with a key
+    that `response` hands to this browser alone."""
+    key = _filed_key(request) or secrets.token_bytes(32)
     tokens = dict(request.session.get(FILED_TOKENS_SESSION_KEY) or {})
-    tokens[reference] = token
+    tokens[reference] = _seal(key, reference, token)
     request.session[FILED_TOKENS_SESSION_KEY] = tokens
+    response.set_cookie(
+        FILED_KEY_COOKIE,
+        key.hex(),
+        max_age=FILED_KEY_SECONDS,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Strict",
+    )
 
 
 def pop_filed_token(request: HttpRequest, reference: str) -> str | None:
-    """The token of a case just filed, once: it is gone from the session afterwards."""
+    """The token of a case just filed, once: it is gone from the session afterwards. None
+    without the key cookie of the browser that filed it."""
     tokens = dict(request.session.get(FILED_TOKENS_SESSION_KEY) or {})
-    token = tokens.pop(reference, None)
+    sealed = tokens.pop(reference, None)
     if tokens:
         request.session[FILED_TOKENS_SESSION_KEY] = tokens
     else:
         request.session.pop(FILED_TOKENS_SESSION_KEY, None)
-    return token
+    key = _filed_key(request)
+    if not isinstance(sealed, str) or key is None:
+        return None
+    return _open(key, reference, sealed)
+
+
+def forget_filed_key(request: HttpRequest, response: HttpResponse) -> None:
+    """Drop the key cookie once no filed token waits for it any more."""
+    if FILED_KEY_COOKIE in request.COOKIES and not request.session.get(FILED_TOKENS_SESSION_KEY):
+        response.delete_cookie(FILED_KEY_COOKIE, samesite="Strict")

@@ -35,7 +35,7 @@ def workspace(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    actor = Actor.for_user(user)  # type: ignore[arg-type]
+    actor = Actor.for_user(user)
 
     def openings() -> list[tuple[str, str]]:
         return [

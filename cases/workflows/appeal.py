@@ -84,7 +84,7 @@ def _not_the_original_decider(appeal: Case, actor: Actor) -> None:
 
 
 class Appeal(Case):
-    objects = KindManager(KIND)
+    objects = KindManager(KIND)  # type: ignore[assignment, misc]  # a narrower manager than Case's
     States = AppealState
 
     class Meta:

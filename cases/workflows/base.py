@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -107,19 +107,22 @@ def case_transition(
                 data = {**data, "from_state": self.state, "to_state": target}
             return self.record(event, data, actor=actor)
 
-        return transition(
+        # django-fsm types permissions and conditions for users and plain models; ours take an
+        # Actor and a Case, which it hands through untouched.
+        fsm_transition = transition(
             field="state",
             source=source,
             target=target,
-            permission=permission,
-            conditions=list(conditions),
+            permission=cast("Any", permission),
+            conditions=cast("Any", list(conditions)),
             custom={
                 "event": event,
                 "label": label,
                 "public_label": public_label or label,
                 "arguments": dict(arguments or {}),
             },
-        )(record_transition)
+        )
+        return cast("Callable[..., Event]", fsm_transition(record_transition))
 
     return decorate
 
@@ -166,9 +169,9 @@ def perform(case: Case, action: str, *, actor: Actor, **kwargs: Any) -> Event:
     method = getattr(case, action)
     if not can_proceed(method):
         raise TransitionNotAllowed(action=action, state=case.state, reason=unmet_condition(case, action))
-    if not has_transition_perm(method, actor):
+    if not has_transition_perm(method, cast("Any", actor)):
         raise TransitionForbidden()
-    return method(actor=actor, **kwargs)
+    return cast("Event", method(actor=actor, **kwargs))
 
 
 def unmet_condition(case: Case, action: str) -> str:
@@ -201,8 +204,8 @@ def workflow_steps(case_class: type[Case]) -> list[FlowStep]:
     steps = [
         FlowStep(
             action=t.name,
-            source=t.source,
-            target=t.target,
+            source=str(t.source),
+            target=None if t.target is None else str(t.target),
             event=t.custom["event"],
             label=t.custom["label"],
             public_label=t.custom["public_label"],

@@ -86,7 +86,7 @@ class Category(models.TextChoices):
 
 # Article 14: editing a person's face or voice needs their separate consent; such complaints
 # and fraud go to the front of the queue.
-CATEGORY_PRIORITY = {
+CATEGORY_PRIORITY: dict[str, Priority] = {
     Category.FACE_VOICE_WITHOUT_CONSENT: Priority.HIGH,
     Category.IMPERSONATION_FRAUD: Priority.HIGH,
 }
@@ -120,7 +120,7 @@ MSG_OUTCOME_NOT_A_RESOLUTION = _("Choose “violation” or “no_violation”."
 
 
 class Complaint(Case):
-    objects = KindManager(KIND)
+    objects = KindManager(KIND)  # type: ignore[assignment, misc]  # a narrower manager than Case's
     States = ComplaintState
 
     class Meta:

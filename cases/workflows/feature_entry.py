@@ -73,7 +73,7 @@ def _not_the_proposer(entry: Case, actor: Actor) -> None:
 
 
 class FeatureEntry(Case):
-    objects = KindManager(KIND)
+    objects = KindManager(KIND)  # type: ignore[assignment, misc]  # a narrower manager than Case's
     States = FeatureEntryState
 
     class Meta:

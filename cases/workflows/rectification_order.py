@@ -147,7 +147,7 @@ def _only_the_clock(case: Case, actor: Actor) -> bool:
 
 
 class RectificationOrder(Case):
-    objects = KindManager(KIND)
+    objects = KindManager(KIND)  # type: ignore[assignment, misc]  # a narrower manager than Case's
     States = OrderState
 
     class Meta:

@@ -65,7 +65,7 @@ def regulator_choices(actor: Actor) -> list[tuple[str, str]]:
 
 
 class RegulatorReport(Case):
-    objects = KindManager(KIND)
+    objects = KindManager(KIND)  # type: ignore[assignment, misc]  # a narrower manager than Case's
     States = ReportState
 
     class Meta:

@@ -127,7 +127,7 @@ def _open(
 
 
 class Rumor(Case):
-    objects = KindManager(KIND)
+    objects = KindManager(KIND)  # type: ignore[assignment, misc]  # a narrower manager than Case's
     States = RumorState
 
     class Meta:
@@ -415,7 +415,7 @@ def public_notice(case: Case) -> PublicNotice | None:
 
 
 class SourceDetails(serializers.Serializer):
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.source
     urls = serializers.ListField(child=serializers.URLField())
     finding = serializers.CharField()
     recorded_at = serializers.DateTimeField()

@@ -91,6 +91,7 @@ def browser():
     try:
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            _report_policy_violations(chromium)
             yield chromium
             chromium.close()
     finally:
@@ -98,6 +99,35 @@ def browser():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+# What the browser refused under the Content-Security-Policy during the current test: every
+# page must work without inline scripts, styles or handlers, so any refusal fails the test.
+POLICY_VIOLATIONS: list[str] = []
+
+
+def _report_policy_violations(chromium) -> None:
+    new_context = chromium.new_context
+
+    def new_context_watched(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.on(
+            "console",
+            lambda message: (
+                POLICY_VIOLATIONS.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        return context
+
+    chromium.new_context = new_context_watched
+
+
+@pytest.fixture(autouse=True)
+def _no_policy_violations(request) -> Iterator[None]:
+    POLICY_VIOLATIONS.clear()
+    yield
+    if "browser" in request.fixturenames:
+        assert POLICY_VIOLATIONS == [], "the Content-Security-Policy refused parts of a page"
 
 
 @pytest.fixture

@@ -140,9 +140,10 @@ def test_a_complainant_on_a_phone_files_follows_and_appeals(
             summary="The voice is licensed and the video carries a label.",
         )
         deliver_notifications()
-        follower.wait_for_function(
-            "document.querySelector('.state__badge').textContent.includes('Resolved')", timeout=15000
-        )
+        # `expect` rather than wait_for_function: the policy forbids evaluating strings as script.
+        from playwright.sync_api import expect
+
+        expect(follower.locator(".state__badge")).to_contain_text("Resolved", timeout=15000)
         follower.reload()
         assert "The voice is licensed" in follower.locator("[data-live-part=history]").inner_text()
 

@@ -33,16 +33,15 @@ def test_an_incident_is_opened_and_its_reporting_deadline_counts_down(asgi_serve
     assert page.url == f"{base}/staff/cases/{case.id}/"
     countdown = page.locator(".facts [data-countdown]").first
     first = countdown.inner_text()
-    page.wait_for_function(
-        "([element, before]) => element.textContent !== before", arg=[countdown.element_handle(), first]
-    )
+    # `expect` rather than wait_for_function: the policy forbids evaluating strings as script.
+    from playwright.sync_api import expect
+
+    expect(countdown).not_to_have_text(first)
     assert LEFT.match(countdown.inner_text()), countdown.inner_text()
     page.screenshot(path=screenshots / "wide-staff-incident-en.png", full_page=True)
 
     page.goto(f"{base}/staff/")
     in_queue = page.locator(f"tr:has-text('{case.reference}') [data-countdown]")
     before = in_queue.inner_text()
-    page.wait_for_function(
-        "([element, before]) => element.textContent !== before", arg=[in_queue.element_handle(), before]
-    )
+    expect(in_queue).not_to_have_text(before)
     assert LEFT.match(in_queue.inner_text()), in_queue.inner_text()

@@ -47,7 +47,7 @@ class IsOrganisationStaff(BasePermission):
         user = request.user
         if not (user and user.is_authenticated and user.is_active):
             return False
-        return may_use_staff_api(Actor.for_user(user))  # type: ignore[arg-type]
+        return may_use_staff_api(Actor.for_user(user))
 
 
 class IsPartyToCases(IsOrganisationStaff):
@@ -60,7 +60,7 @@ class IsPartyToCases(IsOrganisationStaff):
         user = request.user
         if not (user and user.is_authenticated and user.is_active):
             return False
-        return may_use_case_api(Actor.for_user(user))  # type: ignore[arg-type]
+        return may_use_case_api(Actor.for_user(user))
 
 
 class StaffApi(APIView):

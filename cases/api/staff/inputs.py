@@ -9,14 +9,13 @@ caller wants to hear about.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases.actions import Action, ActionArgument
-from cases.api.serializers import MAX_REFERENCE, WebAddressListField
+from cases.api.serializers import MAX_REFERENCE, StrictInput, WebAddressListField, quoted
 from cases.commands.openings import MAX_ALSO_FROM
 from cases.commands.staff import MAX_NOTE, MSG_UNKNOWN_ARGUMENT
 from cases.kinds import declarations
@@ -26,7 +25,6 @@ from cases.sla import CHINA_TIME
 from cases.staff_queries import QueueFilters
 from cases.workflows.validation import MAX_TEXT
 
-MSG_UNKNOWN_FIELD = _("Unknown field.")
 MSG_UNKNOWN_KIND = _("“%(value)s” is not a kind of case.")
 MSG_UNKNOWN_STATE = _("“%(value)s” is not a state of any kind of case.")
 MSG_STATE_OF_OTHER_KIND = _("“%(value)s” is not a state of this kind of case.")
@@ -39,26 +37,6 @@ MAX_ID = 2**63 - 1
 ASSIGNED_ME = "me"
 ASSIGNED_UNASSIGNED = "unassigned"
 ASSIGNED_ANYONE = "anyone"
-
-
-def quoted(value: Any) -> str:
-    """A name someone sent, shortened and made printable, to quote in a message."""
-    return "".join(ch if ch.isprintable() else "?" for ch in str(value)[:50])
-
-
-class StrictInput(serializers.Serializer):
-    """A request body that may hold only the fields declared."""
-
-    unknown_message = MSG_UNKNOWN_FIELD
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = sorted(str(name) for name in data if name not in self.fields)
-            if unknown:
-                raise serializers.ValidationError(
-                    {quoted(name): [str(self.unknown_message % {"name": quoted(name)})] for name in unknown}
-                )
-        return super().to_internal_value(data)
 
 
 # --- The queue ------------------------------------------------------------------------------

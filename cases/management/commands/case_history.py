@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import unicodedata
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -29,22 +30,59 @@ class Command(BaseCommand):
             raise CommandError(f"No case with reference {reference!r}.")
         events = list(stream_events(case.id))
         if options["json"]:
-            self.stdout.write(_export(case, events))
+            self.stdout.write(_escape_json(_export(case, events)))
             return
-        self.stdout.write(f"{case.reference}  {case.title}  [{case.kind}, now {case.state}, version {case.version}]")
+        title = _printable(case.title)
+        self.stdout.write(f"{case.reference}  {title}  [{case.kind}, now {case.state}, version {case.version}]")
         for event in events:
             when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S %Z")
             actor = event.metadata.get("actor", {})
             who = actor.get("role", "?") + (f" #{actor['user_id']}" if actor.get("user_id") else "")
             details = {k: v for k, v in event.data.items() if k not in {"from_state", "to_state"}}
             move = f"{event.data['from_state']} → {event.data['to_state']}" if "from_state" in event.data else ""
-            self.stdout.write(f"  v{event.stream_version:<3} {when}  {event.type:<34} {who:<16} {move}")
+            line = f"  v{event.stream_version:<3} {when}  {event.type:<34} {who:<16} {move}"
+            self.stdout.write(_printable(line))
             if details:
-                self.stdout.write(f"        {json_dumps(details)}")
+                self.stdout.write(f"        {_escape_json(json_dumps(details))}")
 
 
 def json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _is_unsafe(character: str) -> bool:
+    """Characters a terminal may act on rather than show: control characters (ESC starts
+    the sequences that move the cursor, retitle the window or rewrite the screen; the C1
+    range holds one-byte forms of them), format characters such as bidirectional overrides,
+    line and paragraph separators, and unassigned or private code points."""
+    return character not in "\n\t" and (
+        unicodedata.category(character)[0] == "C" or unicodedata.category(character) in {"Zl", "Zp"}
+    )
+
+
+def _printable(text: str) -> str:
+    """Case text as readable, inert characters: anything unsafe shown as its escape."""
+    return "".join(
+        character.encode("unicode_escape").decode("ascii")
+        if character in "\n\r\t" or _is_unsafe(character)
+        else character
+        for character in str(text)
+    )
+
+
+def _escape_json(encoded: str) -> str:
+    """JSON text with every unsafe character written as a \\u escape: the same JSON to any
+    parser (so exported hashes still verify), but nothing a terminal would act on."""
+    out = []
+    for character in encoded:
+        if not _is_unsafe(character):
+            out.append(character)
+        elif ord(character) > 0xFFFF:
+            high, low = divmod(ord(character) - 0x10000, 0x400)
+            out.append(f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}")
+        else:
+            out.append(f"\\u{ord(character):04x}")
+    return "".join(out)
 
 
 def _export(case: Case, events: list[Any]) -> str:

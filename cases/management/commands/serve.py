@@ -37,7 +37,20 @@ class Command(BaseCommand):
             worker.start()
         self.stdout.write(f"Serving on http://{host}:{port}/ (Ctrl-C to stop)")
         try:
-            uvicorn.run("tracker.asgi:application", host=host, port=port, log_level="info", lifespan="off")
+            uvicorn.run(
+                "tracker.asgi:application",
+                host=host,
+                port=port,
+                log_level="info",
+                lifespan="off",
+                # uvicorn would otherwise take X-Forwarded-For from any loopback peer as the
+                # client's address, so a caller could pick its own and sidestep every limit.
+                # Forwarded headers are trusted by `tracker.ratelimit.client_address` alone, as
+                # far as RATE_LIMIT_TRUSTED_PROXIES says, and the access log is written by
+                # `tracker.middleware.AccessLogMiddleware` with that same address.
+                proxy_headers=False,
+                access_log=False,
+            )
         finally:
             stop.set()
             for worker in workers:

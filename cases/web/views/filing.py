@@ -12,7 +12,7 @@ from cases.commands import appeal_file_against_measure, complaint_submit
 from cases.errors import CommandInvalid
 from cases.kinds import kind_label
 from cases.selectors import public_notices, public_provider
-from cases.web.access import pop_filed_token, public_actor, tracked_case
+from cases.web.access import forget_filed_key, pop_filed_token, public_actor, tracked_case
 from cases.web.forms import ComplaintForm, MeasureAppealForm
 from cases.web.public_text import china_time
 from cases.web.views.responses import filing_done, handles_rate_limits, honeypot_rejected, limit_per_address
@@ -81,7 +81,7 @@ def filed(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404
     token = pop_filed_token(request, case.reference)
     tracking_url = request.build_absolute_uri(reverse("web:track", kwargs={"reference": case.reference}))
-    return render(
+    response = render(
         request,
         "public/filed.html",
         {
@@ -97,3 +97,5 @@ def filed(request: HttpRequest, reference: str) -> HttpResponse:
             "notices": public_notices(case),
         },
     )
+    forget_filed_key(request, response)
+    return response

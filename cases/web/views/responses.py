@@ -52,5 +52,6 @@ def filing_done(request: HttpRequest, submission: Submission) -> HttpResponse:
     confirmation page to show once, and redirect there (POST, redirect, GET)."""
     case = submission.case
     grant_tracking(request, case.id)
-    stash_filed_token(request, case.reference, submission.tracking_token)
-    return redirect("web:filed", reference=case.reference)
+    response = redirect("web:filed", reference=case.reference)
+    stash_filed_token(request, response, case.reference, submission.tracking_token)
+    return response

@@ -7,20 +7,25 @@ page's forms post to `cases.web.views.staff_actions`. Every case query goes thro
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
 from django.contrib.auth import views as auth_views
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.actors import Actor
+from cases.evidence import EvidenceAltered
 from cases.selectors import evidence_for_download
 from cases.staff_queries import staff_case
 from cases.web.staff_access import workspace_member_required
 from cases.web.staff_case_page import case_controls, render_case_page
 from cases.web.views.responses import handles_rate_limits, limit_per_address
+
+logger = logging.getLogger(__name__)
 
 _login_form = auth_views.LoginView.as_view(template_name="staff/login.html", next_page="web:workspace_home")
 
@@ -51,13 +56,25 @@ def staff_case_page(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> H
 @never_cache
 @require_GET
 @workspace_member_required
-def evidence_download(request: HttpRequest, actor: Actor, case_id: uuid.UUID, evidence_id: uuid.UUID) -> FileResponse:
+def evidence_download(
+    request: HttpRequest, actor: Actor, case_id: uuid.UUID, evidence_id: uuid.UUID
+) -> HttpResponseBase:
     """Stream an evidence file to staff of the case's organisation, as an attachment of no
-    particular type, so that no browser renders or runs it. Other staff get a 404."""
+    particular type, so that no browser renders or runs it. Other staff get a 404. A file
+    whose content no longer matches its recorded SHA-256 is refused (409) and logged."""
     try:
         found = evidence_for_download(actor=actor, case_id=case_id, evidence_id=evidence_id)
     except FileNotFoundError as exc:
         raise Http404 from exc
+    except EvidenceAltered:
+        logger.error(
+            "evidence file altered on disk: its SHA-256 no longer matches the one recorded; not served "
+            "(case %s, evidence %s, user %s)",
+            case_id,
+            evidence_id,
+            actor.user_id,
+        )
+        return render(request, "staff/evidence_altered.html", status=409)
     if found is None:
         raise Http404
     evidence, stream = found

@@ -61,7 +61,7 @@ def feature_rows(entries: list[Case]) -> list[FeatureRow]:
     people = entry_people(entries)
     rows = []
     for entry in entries:
-        proposer = people.get(entry.details.get("proposed_by"))  # type: ignore[arg-type]
+        proposer = people.get(entry.details.get("proposed_by"))
         rows.append(
             FeatureRow(
                 entry=entry,

@@ -279,10 +279,17 @@ def test_writes_are_recorded_with_who_made_them(agent_api, agent_user, submit_co
     case = submit_complaint().case
 
     response = agent_api.post(
-        case_path(case.id, "notes"), {"note": "Mine."}, format="json", HTTP_X_REQUEST_ID="req-42", **if_match(1)
+        case_path(case.id, "notes"),
+        {"note": "Mine."},
+        format="json",
+        HTTP_X_REQUEST_ID="5f0c6a2e-8d1b-4c3a-9e7f-0123456789ab",
+        **if_match(1),
     )
 
     assert response.status_code == 200
     event = Event.objects.filter(stream_id=case.id).last()
     assert event.metadata["actor"] == {"role": "agent", "user_id": agent_user.id}
-    assert (event.metadata["organisation_id"], event.metadata["request_id"]) == (agent_user.organisation_id, "req-42")
+    assert (event.metadata["organisation_id"], event.metadata["request_id"]) == (
+        agent_user.organisation_id,
+        "5f0c6a2e8d1b4c3a9e7f0123456789ab",
+    )
