@@ -124,15 +124,14 @@ def case_open(
     case = declaration.model(id=uuid.uuid4())
     organisation = Organisation.objects.get(pk=actor.organisation_id)
     data = opening.body(case, actor=actor, organisation=organisation, sources=sources, **values)
-    first_response_due_at, resolution_due_at = sla.deadlines_for(kind, timezone.now())
+    time_limits = sla.time_limits(kind, timezone.now(), priority=int(data.get("priority") or 0))
     case.record(
         opening.event,
         {
             "organisation_id": actor.organisation_id,
             "reference": issue_reference(kind),
             **data,
-            "first_response_due_at": first_response_due_at,
-            "resolution_due_at": resolution_due_at,
+            **time_limits,
             "to_state": opening.state,
         },
         actor=actor,
