@@ -31,6 +31,22 @@ def staff_time(value: dt.datetime | str | None) -> str:
     return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
+def public_deadline(value: dt.datetime | str | None) -> str:
+    """A deadline as the public reads it: the day and the exact Beijing time it ends, in the
+    page's language ("2026年3月3日 18:00（北京时间）"), the same way everywhere; never
+    "24:00" or "00:00" of a next day, which read like another day."""
+    from django.utils import formats
+
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        return ""
+    local = moment.astimezone(CHINA_TIME)
+    return _("%(time)s on %(day)s (Beijing time)") % {
+        "day": formats.date_format(local, "DATE_FORMAT"),
+        "time": local.strftime("%H:%M"),
+    }
+
+
 def case_url(case_id: Any) -> str:
     return reverse("web:staff_case", kwargs={"case_id": case_id})
 
