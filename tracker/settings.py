@@ -267,8 +267,9 @@ INCIDENT_REPORT_HOURS_CII = _env_int("INCIDENT_REPORT_HOURS_CII", 1)
 # How often the clock worker looks for deadlines that have passed.
 CLOCK_POLL_SECONDS = _env_int("CLOCK_POLL_SECONDS", 30)
 
-# Network logs must be kept at least six months (Cybersecurity Law art. 21).
-EVENT_RETENTION_DAYS = max(_env_int("EVENT_RETENTION_DAYS", 3 * 365), 183)
+# No retention period is configured: the event log is append-only and kept whole (nothing
+# removes an event, so the six months of the Cybersecurity Law art. 21 are always met); see
+# "Keeping the event log" in the README.
 
 LOGGING = {
     "version": 1,

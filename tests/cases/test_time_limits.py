@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from cases import commands, sla
 from cases.eventstore import Event
+from cases.kinds import declarations
 from cases.models import Case, OfficialDay, SlaPolicy
 from cases.sla import CHINA_TIME, Limit, TimeUnit, WorkingCalendar
 
@@ -302,3 +303,34 @@ def test_an_administrator_editing_a_policy_stores_a_new_version(frozen, submit_c
     new = Case.objects.get(pk=submit_complaint().case.id)
     assert new.sla_policy_version == newest.version
     assert Case.objects.get(pk=old.id).resolution_due_at == old.resolution_due_at
+
+
+# --- Every kind, present and to come ----------------------------------------------------------
+
+KINDS = declarations()
+
+
+@pytest.mark.parametrize("declaration", KINDS, ids=lambda d: d.kind)
+def test_every_kind_declares_limits_and_either_the_generic_targets_or_a_clock_of_its_own(declaration):
+    limits = [*declaration.sla_defaults, *(declaration.sla_high_priority or ())]
+    assert all(isinstance(limit, Limit) and limit.unit in TimeUnit.values and limit.amount > 0 for limit in limits)
+    assert declaration.sla_targets or declaration.clock_checks, (
+        f"{declaration.kind!r} opts out of the generic time limits: declare the clock it runs by in clock_checks"
+    )
+    if declaration.sla_targets:
+        assert declaration.open_states, "the clock worker watches the open states"
+
+
+@pytest.mark.parametrize("declaration", KINDS, ids=lambda d: d.kind)
+def test_every_kind_records_the_policy_version_it_was_filed_under(declaration, provider, agent):
+    from accounts.actors import Actor
+    from accounts.models import Role
+    from tests.conftest import make_staff
+    from tests.kinds import FILERS
+
+    decider = Actor.for_user(make_staff(provider, "decider", Role.SUPERVISOR))
+    case = FILERS[declaration.kind](provider, decider)
+
+    [opening] = Event.objects.filter(stream_id=case.id, stream_version=1)
+    assert opening.data["sla_policy"] == sla.targets_for(declaration.kind).version
+    assert Case.objects.get(pk=case.id).sla_policy_version == opening.data["sla_policy"]
