@@ -93,6 +93,8 @@ class PublicEntry:
     occurred_at: dt.datetime
     title: str
     lines: list[str] = field(default_factory=list)
+    # The event's place in its stream (1: the filing itself).
+    version: int = 0
 
 
 # Events of any kind that the filer sees. A file is spoken of as received and checked (the
@@ -140,6 +142,7 @@ def public_timeline(case: Case) -> list[PublicEntry]:
             occurred_at=event.occurred_at,
             title=str(shown[event.type].title),
             lines=[str(line) for line in shown[event.type].lines(event, case) if line] + _time_limit_lines(event),
+            version=event.stream_version,
         )
         for event in events
     ]

@@ -225,7 +225,9 @@ def _first_response_told(case: Case, timeline: list[PublicEntry]) -> dict[str, A
     they were shown (an entry of their timeline), and then with what it told them."""
     if case.first_responded_at is None:
         return {"first_responded": "", "first_response_told": ""}
-    told = next((entry for entry in timeline if entry.occurred_at == case.first_responded_at), None)
+    told = next(
+        (entry for entry in timeline if entry.version > 1 and entry.occurred_at == case.first_responded_at), None
+    )
     if told is None:
         return {"first_responded": "", "first_response_told": ""}
     return {"first_responded": china_time(case.first_responded_at), "first_response_told": told.title}
