@@ -47,6 +47,25 @@ def public_deadline(value: dt.datetime | str | None) -> str:
     }
 
 
+def working_time_words(seconds: int) -> str:
+    """Working time as people say it: "2 working days 3 hours", "40 minutes" (a working day
+    being the nine business hours of one)."""
+    from django.utils.translation import ngettext
+
+    from cases.sla import BUSINESS_DAY_SECONDS
+
+    days, rest = divmod(max(int(seconds or 0), 0), BUSINESS_DAY_SECONDS)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    parts = []
+    if days:
+        parts.append(ngettext("%(count)d working day", "%(count)d working days", days) % {"count": days})
+    if hours:
+        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
+    if minutes and not days:
+        parts.append(ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes})
+    return " ".join(parts) or _("no working time")
+
+
 def case_url(case_id: Any) -> str:
     return reverse("web:staff_case", kwargs={"case_id": case_id})
 

@@ -104,8 +104,7 @@ GENERIC_PUBLIC_EVENTS = {CaseEvent.EVIDENCE_ADDED: PublicEvent(_("Your file was 
 
 def _time_limit_lines(event: Event) -> list[str]:
     """Why a deadline moved, in plain words, for any event that moved it after filing."""
-    from cases.display import public_deadline
-    from cases.sla import describe_working_time
+    from cases.display import public_deadline, working_time_words
 
     data = event.data
     if event.stream_version == 1 or not data.get("resolution_due_at"):
@@ -117,14 +116,14 @@ def _time_limit_lines(event: Event) -> list[str]:
         return [
             str(_("The time you took fell outside working hours, so the decision stays due by %(due)s.") % {"due": due})
         ]
-    days, hours = describe_working_time(data["paused_seconds"])
+    stood = working_time_words(data["paused_seconds"])
     return [
         str(
             _(
-                "The time limit stood still while we waited for you: %(days)s working days and %(hours)s hours. "
-                "The decision is therefore now due by %(due)s."
+                "The time limit did not run while we waited for you: it moves on by %(time)s. "
+                "The decision is now due by %(due)s."
             )
-            % {"days": days, "hours": hours, "due": due}
+            % {"time": stood, "due": due}
         )
     ]
 

@@ -385,9 +385,3 @@ def resumption(case: Case, resumed_at: dt.datetime) -> Resumption:
     paused = calendar.business_seconds_between(case.paused_at, resumed_at)
     due = calendar.add_business_seconds(case.resolution_due_at, paused) if case.resolution_due_at else None
     return Resumption(paused, due)
-
-
-def describe_working_time(seconds: int) -> tuple[int, int]:
-    """(whole business days, remaining hours) of business seconds."""
-    days, rest = divmod(seconds, BUSINESS_DAY_SECONDS)
-    return days, rest // 3600

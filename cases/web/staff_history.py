@@ -290,10 +290,9 @@ def policy_version_text(version: Any) -> str:
 
 
 def working_time_text(seconds: Any) -> str:
-    from cases.sla import describe_working_time
+    from cases.display import working_time_words
 
-    days, hours = describe_working_time(int(seconds or 0))
-    return _("%(days)s working days %(hours)s hours") % {"days": days, "hours": hours}
+    return working_time_words(int(seconds or 0))
 
 
 def target_text(target: Any) -> str:

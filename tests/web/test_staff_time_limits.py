@@ -69,4 +69,4 @@ def test_the_case_page_names_the_policy_version_and_the_paused_time(staff_client
     assert "Filed under time limit policy" in text
     assert f"version {version}" in text
     assert "Clock paused in all" in text
-    assert "1 working days 1 hours" in text
+    assert "1 working day 1 hour" in text

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from cases.commands import appeal_file_against_decision
 from cases.commands.common import filer_answer_command
-from cases.display import public_deadline
+from cases.display import public_deadline, working_time_words
 from cases.errors import ConcurrencyConflict, DomainError, TransitionForbidden, TransitionNotAllowed
 from cases.kinds import kind_label
 from cases.models import Case
@@ -35,7 +35,6 @@ from cases.selectors import (
     public_timeline,
     waiting_on_filer,
 )
-from cases.sla import describe_working_time
 from cases.web.access import grant_tracking, public_actor, tracked_case
 from cases.web.domain_errors import Refusal, Wording, refusal_for
 from cases.web.forms import DecisionAppealForm, InformationForm, TrackingForm
@@ -236,8 +235,7 @@ def _first_response_told(case: Case, timeline: list[PublicEntry]) -> dict[str, A
 def _paused_for(case: Case) -> str:
     if not case.paused_seconds:
         return ""
-    days, hours = describe_working_time(case.paused_seconds)
-    return _("%(days)s working days and %(hours)s hours") % {"days": days, "hours": hours}
+    return working_time_words(case.paused_seconds)
 
 
 def _category(case: Case) -> str:
