@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import re
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -24,6 +28,7 @@ from cases.sla import CHINA_TIME
 from notifications.dispatch import dispatch_batch
 from notifications.models import OutboxMessage
 from tests.conftest import make_staff
+from tests.processes import ROOT, database_url_in_use
 
 WARNING, BREACHED = "case.sla_warning", "case.sla_breached"
 
@@ -207,3 +212,24 @@ def test_two_workers_racing_record_one_warning_and_one_breach_per_case_and_targe
         assert sorted(e.data["target"] for e in events(case, WARNING)) == ["first_response", "resolution"]
         assert sorted(e.data["target"] for e in events(case, BREACHED)) == ["first_response", "resolution"]
     assert clock_tick(now=due + dt.timedelta(days=1)) == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_worker_processes_started_together_record_each_breach_once(filed_on_monday):
+    # Filed in March 2026, long past due by the real clock the processes read.
+    cases = [filed_on_monday() for _ in range(CASES)]
+    environment = {**os.environ, "DATABASE_URL": database_url_in_use()}
+    command = [sys.executable, str(ROOT / "manage.py"), "run_clock", "--once"]
+    workers = [
+        subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(WORKERS)
+    ]
+    outputs = [worker.communicate(timeout=120) for worker in workers]
+
+    assert [worker.returncode for worker in workers] == [0] * WORKERS, outputs
+    recorded = [int(re.search(r"Recorded (\d+) passed deadlines", out).group(1)) for out, _err in outputs]
+    assert sum(recorded) == CASES
+    for case in cases:
+        assert [e.data["target"] for e in events(case, BREACHED)] == ["first_response"]
+        assert events(case, WARNING) == []
