@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from accounts.actors import Actor
 from accounts.admin_access import ReadOnlyAdmin, RoleAdmin, administers
 from cases.eventstore import Event
-from cases.models import Case, SlaPolicy
+from cases.models import Case, OfficialDay, SlaPolicy
 from tracker.admin_site import site
 
 
@@ -73,5 +74,41 @@ class EventAdmin(ReadOnlyAdmin):
 
 @admin.register(SlaPolicy, site=site)
 class SlaPolicyAdmin(RoleAdmin):
+    """Saving a policy, new or changed, stores the next version of its kind's policy: the
+    version a case was filed under stays as it was, so the case keeps its limits."""
+
     shown_to_supervisors = True
-    list_display = ["kind", "first_response_amount", "first_response_unit", "resolution_amount", "resolution_unit"]
+    list_display = [
+        "kind",
+        "version",
+        "first_response_amount",
+        "first_response_unit",
+        "resolution_amount",
+        "resolution_unit",
+        "high_first_response_amount",
+        "high_resolution_amount",
+        "updated_at",
+    ]
+    list_filter = ["kind"]
+    exclude = ["version"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # cases name the versions they were filed under
+
+    def save_model(self, request: HttpRequest, obj: SlaPolicy, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            latest = SlaPolicy.objects.select_for_update().filter(kind=obj.kind).order_by("-version").first()
+            obj.pk = None
+            obj._state.adding = True
+            obj.version = latest.version + 1 if latest else 1
+            obj.save()
+
+
+@admin.register(OfficialDay, site=site)
+class OfficialDayAdmin(RoleAdmin):
+    """The State Council's schedule, where `holidays` lacks a year or has it wrong. Only
+    administrators see it."""
+
+    list_display = ["day", "working", "name", "notice"]
+    list_filter = ["working"]
+    date_hierarchy = "day"

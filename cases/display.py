@@ -31,6 +31,41 @@ def staff_time(value: dt.datetime | str | None) -> str:
     return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
+def public_deadline(value: dt.datetime | str | None) -> str:
+    """A deadline as the public reads it: the day and the exact Beijing time it ends, in the
+    page's language ("2026年3月3日 18:00（北京时间）"), the same way everywhere; never
+    "24:00" or "00:00" of a next day, which read like another day."""
+    from django.utils import formats
+
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        return ""
+    local = moment.astimezone(CHINA_TIME)
+    return _("%(time)s on %(day)s (Beijing time)") % {
+        "day": formats.date_format(local, "DATE_FORMAT"),
+        "time": local.strftime("%H:%M"),
+    }
+
+
+def working_time_words(seconds: int) -> str:
+    """Working time as people say it: "2 working days 3 hours", "40 minutes" (a working day
+    being the nine business hours of one)."""
+    from django.utils.translation import ngettext
+
+    from cases.sla import BUSINESS_DAY_SECONDS
+
+    days, rest = divmod(max(int(seconds or 0), 0), BUSINESS_DAY_SECONDS)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    parts = []
+    if days:
+        parts.append(ngettext("%(count)d working day", "%(count)d working days", days) % {"count": days})
+    if hours:
+        parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
+    if minutes and not days:
+        parts.append(ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes})
+    return " ".join(parts) or _("no working time")
+
+
 def case_url(case_id: Any) -> str:
     return reverse("web:staff_case", kwargs={"case_id": case_id})
 

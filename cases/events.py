@@ -17,6 +17,9 @@ class CaseEvent(models.TextChoices):
     NOTE_ADDED = "case.note_added", _("Internal note")
     LINKED = "case.linked", _("Linked to another case")
     FEATURE_MATCHED = "case.feature_matched", _("Matched an entry of the feature library")
+    # Recorded by the clock worker, as the system, at most once per case and target.
+    SLA_WARNING = "case.sla_warning", _("Time limit nearly reached")
+    SLA_BREACHED = "case.sla_breached", _("Time limit missed")
 
 
 class MatchPlace(models.TextChoices):

@@ -206,6 +206,14 @@ class KindDeclaration:
     # What a case of this kind records when a report about it is sent to a regulator through
     # the tracker: (case, report, actor); None when nothing is recorded on it.
     report_sent: Callable[[Case, Case, Any], None] | None = None
+    # (first response, resolution) for high and urgent cases when no policy row says otherwise;
+    # None: the same as `sla_defaults`.
+    sla_high_priority: tuple[Limit, Limit] | None = None
+    # Whether the generic first-response and resolution targets apply: the clock worker warns
+    # of them and records their breaches, and the public figures count them. A kind whose
+    # deadlines run by a clock of its own (set by a regulator, an incident's reporting clock)
+    # says False and declares that clock in `clock_checks`.
+    sla_targets: bool = True
 
     def case_facts(self, case: Case) -> list[Fact]:
         return self.facts(case) if self.facts is not None else []

@@ -20,7 +20,7 @@ from cases.eventstore import Event
 from cases.kinds import KindDeclaration, declaration_of
 from cases.personal_data import DataSubject
 from cases.rows import create_row, update_row
-from cases.sla import SlaPolicy
+from cases.sla import OfficialDay, SlaPolicy
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
@@ -32,6 +32,7 @@ __all__ = [
     "Event",
     "Evidence",
     "IdempotencyRecord",
+    "OfficialDay",
     "Priority",
     "SlaPolicy",
     "TrackingCredential",
@@ -119,6 +120,12 @@ class Case(FSMModelMixin, models.Model):
     # empty while the clock is paused or the case is finished. Queues sort on it.
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
+    # Working time (seconds) the clock stood still while the case waited on its filer, over
+    # all its pauses; the deadline moved on by exactly that.
+    paused_seconds = models.PositiveIntegerField(_("paused working time (seconds)"), default=0)
+    # The version of the time-limit policy the case was filed under (0: the kind's declared
+    # defaults; empty for cases filed before versions were recorded).
+    sla_policy_version = models.PositiveIntegerField(_("time limit policy version"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)

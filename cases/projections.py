@@ -51,6 +51,13 @@ def apply_event(case: Case, event: Event) -> None:
     data = event.data
     if "to_state" in data:
         set_state(case, data["to_state"])
+    # Time-limit facts any kind's events may carry: the policy version an opening event was
+    # filed under, and the working time a resumed clock stood still (events written before
+    # these keys existed have neither, and replay leaves the defaults).
+    if "sla_policy" in data:
+        case.sla_policy_version = data["sla_policy"]
+    if "paused_seconds" in data:
+        case.paused_seconds = (case.paused_seconds or 0) + data["paused_seconds"]
     applier = _APPLIERS.get(event.type)
     if applier is not None:
         applier(case, data, event)
@@ -104,3 +111,15 @@ def _feature_matched(case: Case, data: dict[str, Any], event: Event) -> None:
     known = list(case.details.get("feature_matches") or [])
     if match not in known:
         case.details = {**case.details, "feature_matches": [*known, match]}
+
+
+@applies(CaseEvent.SLA_WARNING)
+def _sla_warning(case: Case, data: dict[str, Any], event: Event) -> None:
+    """A reminder: it changes nothing on the case."""
+
+
+@applies(CaseEvent.SLA_BREACHED)
+def _sla_breached(case: Case, data: dict[str, Any], event: Event) -> None:
+    """A missed time limit escalates the case: it carries the priority it was raised to."""
+    if "priority" in data:
+        case.priority = data["priority"]

@@ -9,7 +9,6 @@ from typing import IO
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
@@ -111,22 +110,39 @@ class PublicEntry:
     occurred_at: dt.datetime
     title: str
     lines: list[str] = field(default_factory=list)
+    # The event's place in its stream (1: the filing itself).
+    version: int = 0
 
 
-def _evidence_lines(event: Event, case: Case) -> list[str]:
+# Events of any kind that the filer sees. A file is spoken of as received and checked (the
+# checks of its type and content are done on intake); its type and digest are for staff.
+GENERIC_PUBLIC_EVENTS = {CaseEvent.EVIDENCE_ADDED: PublicEvent(_("Your file was received and checked"))}
+
+
+def _time_limit_lines(event: Event) -> list[str]:
+    """Why a deadline moved, in plain words, for any event that moved it after filing."""
+    from cases.display import public_deadline, working_time_words
+
     data = event.data
+    if event.stream_version == 1 or not data.get("resolution_due_at"):
+        return []
+    due = public_deadline(data["resolution_due_at"])
+    if "paused_seconds" not in data:
+        return [str(_("The decision is now due by %(due)s.") % {"due": due})]
+    if not data["paused_seconds"]:
+        return [
+            str(_("The time you took fell outside working hours, so the decision stays due by %(due)s.") % {"due": due})
+        ]
+    stood = working_time_words(data["paused_seconds"])
     return [
-        _("%(type)s, %(size)s bytes, SHA-256 %(digest)s…")
-        % {
-            "type": data["content_type"],
-            "size": number_format(data["size"], force_grouping=True),
-            "digest": data["sha256"][:16],
-        }
+        str(
+            _(
+                "The time limit did not run while we waited for you: it moves on by %(time)s. "
+                "The decision is now due by %(due)s."
+            )
+            % {"time": stood, "due": due}
+        )
     ]
-
-
-# Events of any kind that the filer sees.
-GENERIC_PUBLIC_EVENTS = {CaseEvent.EVIDENCE_ADDED: PublicEvent(_("Evidence file received"), _evidence_lines)}
 
 
 def public_events_of(kind: str) -> dict[str, PublicEvent]:
@@ -141,7 +157,8 @@ def public_timeline(case: Case) -> list[PublicEntry]:
         PublicEntry(
             occurred_at=event.occurred_at,
             title=str(shown[event.type].title),
-            lines=[str(line) for line in shown[event.type].lines(event, case) if line],
+            lines=[str(line) for line in shown[event.type].lines(event, case) if line] + _time_limit_lines(event),
+            version=event.stream_version,
         )
         for event in events
     ]

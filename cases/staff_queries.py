@@ -51,6 +51,26 @@ class QueueFilters:
     state: str = ""
     assigned_to_me: bool = False
     unassigned: bool = False
+    # DUE_AT_RISK or DUE_OVERDUE: only the cases whose running deadline is near or has passed.
+    due: str = ""
+
+
+DUE_AT_RISK = "at_risk"
+DUE_OVERDUE = "overdue"
+
+
+def due_filter(due: str, now: dt.datetime) -> Q:
+    """Cases whose running deadline has passed (overdue), or falls within the warning time of
+    their kind's policy (at risk: the clock worker warns of them)."""
+    from cases.sla import targets_for
+
+    if due == DUE_OVERDUE:
+        return Q(due_at__lte=now)
+    at_risk = Q(pk__in=[])
+    for declaration in declarations():
+        lead = dt.timedelta(hours=targets_for(declaration.kind).warning_hours)
+        at_risk |= Q(kind=declaration.kind, due_at__gt=now, due_at__lte=now + lead)
+    return at_risk
 
 
 @dataclass(frozen=True)
@@ -116,6 +136,10 @@ def queue_cases(*, actor: Actor, filters: QueueFilters) -> QuerySet[Case]:
         cases = cases.filter(assignee_id=actor.user_id)
     if filters.unassigned:
         cases = cases.filter(assignee__isnull=True)
+    if filters.due:
+        from django.utils import timezone
+
+        cases = cases.filter(due_filter(filters.due, timezone.now()))
     return cases
 
 

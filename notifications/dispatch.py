@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
@@ -60,6 +60,9 @@ def _deliver_live(message: OutboxMessage) -> None:
 def _deliver_email(message: OutboxMessage) -> None:
     from cases.models import Case, DataSubject
 
+    if "staff" in message.payload:
+        _deliver_staff_email(message)
+        return
     subject = DataSubject.objects.filter(pk=message.payload["subject_id"]).first()
     if subject is None or not subject.email:
         return  # erased, or never gave an address: nothing is owed
@@ -117,6 +120,41 @@ def _case_update(message: OutboxMessage, case: Any) -> dict[str, Any]:
         "appeal": decision_appealable(case),
         "track_url": f"{settings.PUBLIC_BASE_URL}/track/{case.reference}/",
     }
+
+
+def _deliver_staff_email(message: OutboxMessage) -> None:
+    """A time limit nearly reached (to the case's handler) or missed (to the organisation's
+    supervisors), in the project's language: staff read the staff workspace in it."""
+    from accounts.models import Role, User
+    from cases.eventstore import Event
+    from cases.models import Case
+    from cases.sla import CHINA_TIME
+
+    case = Case.objects.get(pk=message.payload["case_id"])
+    people = User.objects.filter(is_active=True).exclude(email="")
+    if message.payload["staff"] == "supervisors":
+        people = people.filter(organisation_id=case.organisation_id, role=Role.SUPERVISOR)
+    else:
+        people = people.filter(pk=message.payload["user_id"], organisation_id=case.organisation_id)
+    addresses = sorted(people.values_list("email", flat=True))
+    if not addresses:
+        return
+    event = Event.objects.get(position=message.event_position, stream_id=message.stream_id)
+    due = parse_datetime(event.data["due_at"]) if isinstance(event.data.get("due_at"), str) else None
+    context = {
+        "case": case,
+        "breached": message.payload["staff"] == "supervisors",
+        "target": event.data.get("target"),
+        "due": due.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") if due else "",
+        "url": f"{settings.PUBLIC_BASE_URL}/staff/cases/{case.id}/",
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_to_string("notifications/email/time_limit.txt", context)
+        title = render_to_string("notifications/email/time_limit_subject.txt", context).strip()
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    EmailMessage(
+        subject=title, body=body, to=addresses, headers={"Message-ID": f"<outbox-{message.pk}@{domain}>"}
+    ).send()
 
 
 def _measure_notice(message: OutboxMessage, case: Any) -> dict[str, Any]:

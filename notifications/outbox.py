@@ -54,6 +54,9 @@ def outbox_enqueue(event: Event, case: Case) -> None:
     for number, item in enumerate(recorded_measures(event.data), start=1):
         if item["subject_id"]:
             recipients.append({"subject_id": str(item["subject_id"]), "measure_number": number})
+    staff = _staff_recipient(event, case)
+    if staff is not None:
+        recipients.append(staff)
     rows += [
         OutboxMessage(
             event_position=event.position,
@@ -67,3 +70,15 @@ def outbox_enqueue(event: Event, case: Case) -> None:
     ]
     insert_rows(rows, _QUEUED_FIELDS)
     transaction.on_commit(outbox_ready.set)
+
+
+def _staff_recipient(event: Event, case: Case) -> dict[str, str] | None:
+    """Who among staff a time-limit event is for: a breach escalates to the organisation's
+    supervisors, a warning reminds the member of staff handling the case."""
+    from cases.events import CaseEvent
+
+    if event.type == CaseEvent.SLA_BREACHED:
+        return {"staff": "supervisors"}
+    if event.type == CaseEvent.SLA_WARNING and case.assignee_id:
+        return {"staff": "assignee", "user_id": str(case.assignee_id)}
+    return None

@@ -289,8 +289,9 @@ LEDGER_SIGNING_KEY_FILE = os.environ.get("LEDGER_SIGNING_KEY_FILE", "")
 # How often the clock worker signs a checkpoint when the log has grown.
 LEDGER_CHECKPOINT_SECONDS = _env_int("LEDGER_CHECKPOINT_SECONDS", 300)
 
-# Network logs must be kept at least six months (Cybersecurity Law art. 21).
-EVENT_RETENTION_DAYS = max(_env_int("EVENT_RETENTION_DAYS", 3 * 365), 183)
+# No retention period is configured: the event log is append-only and kept whole (nothing
+# removes an event, so the six months of the Cybersecurity Law art. 21 are always met); see
+# "Keeping the event log" in the README.
 
 # --- Production hardening ---------------------------------------------------------------------
 # Each defaults to on when DEBUG is off; see README "Production". Behind proxies that

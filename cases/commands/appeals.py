@@ -59,7 +59,7 @@ def _file(
         subject_id = complaint.subject_id  # the complainant appeals; their details are on file
     else:
         subject_id = subject.pk if subject else None
-    first_response_due_at, resolution_due_at = sla.deadlines_for(KIND, timezone.now())
+    time_limits = sla.time_limits(KIND, timezone.now())
     measure = recorded_measures(complaint.details)[measure_number - 1]["measure"] if measure_number else None
     title = (
         _("Appeal against measure %(reference)s")
@@ -82,8 +82,7 @@ def _file(
             "original_decider": complaint.details.get("decided_by"),
             "statement": statement,
             "subject_id": subject_id,
-            "first_response_due_at": first_response_due_at,
-            "resolution_due_at": resolution_due_at,
+            **time_limits,
             "to_state": Appeal.States.FILED,
         },
         actor=actor,

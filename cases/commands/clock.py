@@ -1,5 +1,8 @@
 """The clock worker's command: records, once per case, that a watched deadline passed.
 
+Besides each kind's own `clock_checks`, every tick runs `cases.commands.time_limits`: the
+generic first-response and resolution targets, warned of and marked breached once each.
+
 Each kind declares the deadlines it watches (`KindDeclaration.clock_checks`). A tick finds the
 cases whose deadline has passed, locks them, asks again of each locked row whether it is still
 due and whether its event is not already in its history, and takes the kind's internal
@@ -43,7 +46,10 @@ def clock_tick(*, now: dt.datetime | None = None) -> int:
                 recorded += done
                 if found < BATCH:
                     break
-    return recorded
+    # The generic time limits of every kind that keeps them: warnings and breaches.
+    from cases.commands.time_limits import time_limits_tick
+
+    return recorded + time_limits_tick(now=now)
 
 
 def _run_batch(declaration: KindDeclaration, check: ClockCheck, now: dt.datetime) -> tuple[int, int]:

@@ -80,7 +80,8 @@ def complaint_submit(
         organisation=organisation,
         contact=Contact(name=contact_name, email=contact_email, phone=contact_phone, consent=consent),
     )
-    first_response_due_at, resolution_due_at = sla.deadlines_for(KIND, timezone.now())
+    priority = int(CATEGORY_PRIORITY.get(category, Priority.NORMAL))
+    time_limits = sla.time_limits(KIND, timezone.now(), priority=priority)
     complaint = Complaint(id=uuid.uuid4())
     complaint.record(
         ComplaintEvent.SUBMITTED,
@@ -91,10 +92,9 @@ def complaint_submit(
             "title": title,
             "description": description,
             "content_urls": urls,
-            "priority": int(CATEGORY_PRIORITY.get(category, Priority.NORMAL)),
+            "priority": priority,
             "subject_id": subject.pk if subject else None,
-            "first_response_due_at": first_response_due_at,
-            "resolution_due_at": resolution_due_at,
+            **time_limits,
             "to_state": Complaint.States.SUBMITTED,
         },
         actor=actor,

@@ -96,7 +96,7 @@ def feature_entry_propose(
     entry_value: EntryValue = cleaned["value"]
     _refuse_duplicate(actor, sort, entry_value)
     source: Case | None = cleaned["source"]
-    first_response_due_at, resolution_due_at = sla.deadlines_for(KIND, timezone.now())
+    time_limits = sla.time_limits(KIND, timezone.now())
     entry = FeatureEntry(id=uuid.uuid4())
     entry.record(
         FeatureEntryEvent.PROPOSED,
@@ -111,8 +111,7 @@ def feature_entry_propose(
             "rule": cleaned["rule"],
             "source_reference": source.reference if source else "",
             "source_case_id": str(source.id) if source else None,
-            "first_response_due_at": first_response_due_at,
-            "resolution_due_at": resolution_due_at,
+            **time_limits,
             "to_state": FeatureEntryState.PROPOSED,
         },
         actor=actor,

@@ -127,7 +127,7 @@ def case_open(
     case = declaration.model(id=uuid.uuid4())
     organisation = Organisation.objects.get(pk=actor.organisation_id)
     data = opening.body(case, actor=actor, organisation=organisation, sources=sources, **values)
-    first_response_due_at, resolution_due_at = sla.deadlines_for(kind, timezone.now())
+    time_limits = sla.time_limits(kind, timezone.now(), priority=int(data.get("priority") or 0))
     # The body names the organisation the case belongs to when it is not the opener's (an
     # order a regulator issues belongs to the provider it is issued to).
     case.record(
@@ -135,8 +135,7 @@ def case_open(
         {
             "organisation_id": actor.organisation_id,
             "reference": issue_reference(kind),
-            "first_response_due_at": first_response_due_at,
-            "resolution_due_at": resolution_due_at,
+            **time_limits,
             # A kind whose deadline is set by whoever opens it (an order's) gives its own.
             **data,
             "to_state": opening.state,

@@ -9,6 +9,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cases.display import public_deadline
 from cases.models import Case
 from cases.sla import CHINA_TIME, Limit, TimeUnit
 
@@ -27,7 +28,7 @@ def state_explanation(case: Case) -> str:
     if wording is None:  # a state the declaration lacks: the completeness tests catch it
         return _("Current state: %(state)s.") % {"state": case.public_state_label}
     # A mapping applied to a text without placeholders leaves it as it is.
-    return str(wording.explanation) % {"due": china_time(case.due_at or case.resolution_due_at)}
+    return str(wording.explanation) % {"due": public_deadline(case.due_at or case.resolution_due_at)}
 
 
 def describe_limit(limit: Limit) -> str:

@@ -20,6 +20,7 @@ from cases.links import LinkType, case_links
 from cases.measures import Measure, MeasureState, measure_reference, measure_state, recorded_measures
 from cases.models import Case, Priority
 from cases.staff_queries import CaseHistory, QueueCounts, QueueFilters
+from cases.web.staff_history import policy_version_text, working_time_text
 
 if TYPE_CHECKING:
     from cases.account_queries import AccountMeasure
@@ -162,6 +163,10 @@ def case_facts(case: Case, *, now: dt.datetime) -> list[Fact]:
         facts.append(fact(_("Resolution due"), staff_time(case.resolution_due_at)))
     if case.paused_at:
         facts.append(fact(_("Clock paused since"), staff_time(case.paused_at)))
+    if case.paused_seconds:
+        facts.append(fact(_("Clock paused in all"), working_time_text(case.paused_seconds)))
+    if case.sla_policy_version is not None:
+        facts.append(fact(_("Filed under time limit policy"), policy_version_text(case.sla_policy_version)))
     if case.resolved_at:
         facts.append(fact(_("Decided at"), staff_time(case.resolved_at)))
     if case.closed_at:

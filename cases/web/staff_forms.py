@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.kinds import declarations
 from cases.measures import MAX_ACCOUNT, MSG_MEASURE_ACCOUNT_INVALID
-from cases.staff_queries import QUEUE_PAGE_SIZE, QueueFilters
+from cases.staff_queries import DUE_AT_RISK, DUE_OVERDUE, QUEUE_PAGE_SIZE, QueueFilters
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -47,6 +47,11 @@ class QueueFilterForm(StaffForm):
     state = forms.ChoiceField(label=_("State"), required=False)
     mine = forms.BooleanField(label=_("Only cases assigned to me"), required=False)
     unassigned = forms.BooleanField(label=_("Only unassigned cases"), required=False)
+    due = forms.ChoiceField(
+        label=_("Deadline"),
+        required=False,
+        choices=[("", _("Any")), (DUE_AT_RISK, _("At risk: due soon")), (DUE_OVERDUE, _("Overdue"))],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,6 +96,7 @@ class QueueFilterForm(StaffForm):
             state=state,
             assigned_to_me=bool(self.cleaned_data.get("mine")),
             unassigned=bool(self.cleaned_data.get("unassigned")),
+            due=self.cleaned_data.get("due") or "",
         )
 
 

@@ -275,7 +275,30 @@ _RENDERERS: dict[str, Render] = {
     "entry_reference": linked_reference_field(gettext_lazy("Feature-library entry"), "entry_id"),
     "where": lambda event, value, context: [fact(_("Where"), choice_text(MatchPlace, value))],
     "matched": text_field(gettext_lazy("What matched"), style="code"),
+    # Time limits: the policy a case was filed under, a pause, the clock worker's events.
+    "sla_policy": lambda event, value, context: [fact(_("Time limit policy"), policy_version_text(value))],
+    "paused_seconds": lambda event, value, context: [fact(_("Clock paused for"), working_time_text(value))],
+    "target": lambda event, value, context: [fact(_("Time limit"), target_text(value))],
+    "due_at": time_field(gettext_lazy("Due")),
 }
+
+
+def policy_version_text(version: Any) -> str:
+    if not version:
+        return _("the kind's declared defaults")
+    return _("version %(version)s") % {"version": version}
+
+
+def working_time_text(seconds: Any) -> str:
+    from cases.display import working_time_words
+
+    return working_time_words(int(seconds or 0))
+
+
+def target_text(target: Any) -> str:
+    from cases.sla import FIRST_RESPONSE, RESOLUTION
+
+    return {FIRST_RESPONSE: _("First response"), RESOLUTION: _("Decision")}.get(target, str(target))
 
 
 def generic_field_names() -> frozenset[str]:

@@ -17,6 +17,7 @@ from cases.web.views import (
     staff_openings,
     staff_queue,
     tracking,
+    transparency,
 )
 from notifications import views as inbox
 
@@ -62,6 +63,10 @@ app_name = "web"
 urlpatterns = [
     path("", pages.home, name="home"),
     path("flow/", pages.flow, name="flow"),
+    # How well the published time limits are kept, from the event log.
+    path("transparency/", transparency.transparency, name="transparency"),
+    path("transparency.json", transparency.transparency_json, name="transparency_json"),
+    path("transparency.csv", transparency.transparency_csv, name="transparency_csv"),
     path("complaints/new/", filing.complaint_new, name="complaint_new"),
     path("appeals/new/", filing.appeal_new, name="appeal_new"),
     path("filed/<reference:reference>/", filing.filed, name="filed"),

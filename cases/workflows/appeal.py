@@ -252,7 +252,7 @@ DECLARATION = register(
                 explanation=_("This appeal is closed. The result is shown in the history below."),
             ),
         },
-        sla_defaults=(sla.Limit(24, sla.TimeUnit.HOURS), sla.Limit(15, sla.TimeUnit.WORKING_DAYS)),
+        sla_defaults=(sla.Limit(24, sla.TimeUnit.HOURS), sla.Limit(10, sla.TimeUnit.WORKING_DAYS)),
         public_events={
             AppealEvent.FILED: PublicEvent(_("Appeal received")),
             AppealEvent.REVIEW_STARTED: PublicEvent(_("Review started")),

@@ -201,11 +201,9 @@ class Complaint(Case):
     )
     def receive_information(self, *, actor: Actor, text: str) -> dict[str, Any]:
         text = required_text("text", text)
-        # The clock stood still while the complainant had the case: push the deadline back
-        # by exactly that long.
-        paused_for = timezone.now() - self.paused_at if self.paused_at else dt.timedelta(0)
-        resolution_due_at = self.resolution_due_at + paused_for if self.resolution_due_at else None
-        return {"text": text, "resolution_due_at": resolution_due_at}
+        # The clock stood still while the complainant had the case: the deadline moves on by
+        # exactly the working time that took, recorded here so that replay moves it the same.
+        return {"text": text, **sla.resumption(self, timezone.now()).event_data()}
 
     @case_transition(
         source=ComplaintState.INVESTIGATING,
@@ -275,7 +273,7 @@ class Complaint(Case):
         arguments={"appeal_reference": Argument(_("Appeal"))},
     )
     def reopen(self, *, actor: Actor, appeal_reference: str) -> dict[str, Any]:
-        _first, resolution_due_at = sla.deadlines_for(KIND, timezone.now())
+        resolution_due_at = sla.case_deadline(self, sla.RESOLUTION, timezone.now())
         return {"appeal_reference": appeal_reference, "resolution_due_at": resolution_due_at}
 
 
@@ -500,7 +498,9 @@ DECLARATION = register(
                 explanation=_("This complaint is closed. The decision is shown in the history below."),
             ),
         },
-        sla_defaults=(sla.Limit(24, sla.TimeUnit.HOURS), sla.Limit(7, sla.TimeUnit.WORKING_DAYS)),
+        sla_defaults=(sla.Limit(1, sla.TimeUnit.WORKING_DAYS), sla.Limit(15, sla.TimeUnit.WORKING_DAYS)),
+        # High priority (a face or voice edited without consent, fraud): within hours.
+        sla_high_priority=(sla.Limit(12, sla.TimeUnit.HOURS), sla.Limit(24, sla.TimeUnit.HOURS)),
         public_events={
             ComplaintEvent.SUBMITTED: PublicEvent(_("Complaint received")),
             ComplaintEvent.ACCEPTED: PublicEvent(_("Accepted for handling")),

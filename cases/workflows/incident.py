@@ -582,6 +582,8 @@ DECLARATION = register(
         },
         # First response: contained; decision: resolved.
         sla_defaults=(sla.Limit(24, sla.TimeUnit.HOURS), sla.Limit(5, sla.TimeUnit.WORKING_DAYS)),
+        # Its deadline is the reporting clock (`clock_checks`), not the generic targets.
+        sla_targets=False,
         # Incidents are opened by staff: nobody outside follows them.
         public_events={},
         filer_notified=frozenset(),

@@ -644,6 +644,8 @@ DECLARATION = register(
         ),
         facts=_facts,
         addressed_to_regulator=True,
+        # The regulator's deadline (an order), or none (a report): not the generic targets.
+        sla_targets=False,
         deadline_label=_deadline_label,
         workspace_notice=_workspace_notice,
     )

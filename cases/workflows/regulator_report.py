@@ -258,6 +258,8 @@ DECLARATION = register(
         ),
         facts=_facts,
         addressed_to_regulator=True,
+        # The regulator's deadline (an order), or none (a report): not the generic targets.
+        sla_targets=False,
         carried_history=_carried,
     )
 )

@@ -100,7 +100,10 @@ def test_the_complainant_answers_with_text_and_a_file(api, awaiting_information)
     body = response.json()
     assert (body["state"], body["waiting_for_you"], body["question"]) == ("investigating", False, None)
     assert body["version"] > case.version
-    assert [e["title"] for e in body["timeline"]][-2:] == ["Your information was received", "Evidence file received"]
+    assert [e["title"] for e in body["timeline"]][-2:] == [
+        "Your information was received",
+        "Your file was received and checked",
+    ]
     assert Evidence.objects.filter(case=case).count() == 1
     assert Case.objects.get(pk=case.id).state == "investigating"
 

@@ -1,4 +1,3 @@
-import datetime as dt
 import json
 
 import pytest
@@ -15,7 +14,6 @@ from cases.workflows.complaint import (
     MSG_DUPLICATE_OF_REQUIRED,
     MSG_MEASURES_REQUIRED,
     MSG_NO_MEASURES_WITHOUT_VIOLATION,
-    Complaint,
 )
 from cases.workflows.validation import MSG_REQUIRED
 from notifications.models import OutboxMessage
@@ -225,21 +223,6 @@ def test_a_rejection_needs_a_reason_and_a_duplicate_names_its_original(submit_co
     )
     assert (rejected.state, rejected.outcome) == ("rejected", "rejected_duplicate")
     assert _events(case)[-1].data["duplicate_of"] == original.reference
-
-
-def test_waiting_on_the_complainant_pauses_the_clock_and_pushes_the_deadline_back(submit_complaint, agent):
-    case = _investigating(submit_complaint, agent)
-    deadline = case.resolution_due_at
-    case = commands.complaint_request_information(case_id=case.id, actor=agent, expected_version=3, question="Which?")
-    assert case.due_at is None and case.paused_at is not None
-
-    # The complainant answers two days later: the deadline moves by the same two days.
-    Complaint.objects.filter(pk=case.id).update(paused_at=case.paused_at - dt.timedelta(days=2))
-    case = commands.complaint_receive_information(case_id=case.id, actor=agent, expected_version=4, text="This one.")
-
-    pushed = case.resolution_due_at - deadline
-    assert dt.timedelta(days=2) <= pushed < dt.timedelta(days=2, minutes=1)
-    assert case.due_at == case.resolution_due_at and case.paused_at is None
 
 
 def test_a_transition_from_the_wrong_state_is_refused(submit_complaint, agent):

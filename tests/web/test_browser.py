@@ -23,7 +23,7 @@ from tests.web.conftest import png_bytes
 
 pytestmark = pytest.mark.browser
 
-MAIN_PAGES = ["/", "/complaints/new/", "/appeals/new/", "/track/", "/flow/"]
+MAIN_PAGES = ["/", "/complaints/new/", "/appeals/new/", "/track/", "/flow/", "/transparency/"]
 
 
 class AccessLog(logging.Handler):

@@ -39,20 +39,23 @@ def limits(page: str, kind: str) -> tuple[str, str]:
 
 def test_the_time_limits_shown_are_those_of_the_policy_table(client, db):
     page = client.get("/flow/").content.decode()
-    assert limits(page, "complaint") == ("24 小时", "7 个工作日")
+    assert limits(page, "complaint") == ("1 个工作日", "15 个工作日")
 
-    SlaPolicy.objects.update_or_create(
+    # A change is a new version; the page shows the latest.
+    SlaPolicy.objects.create(
         kind="complaint",
-        defaults={
+        version=10,
+        **{
             "first_response_amount": 48,
             "first_response_unit": TimeUnit.HOURS,
             "resolution_amount": 10,
             "resolution_unit": TimeUnit.WORKING_DAYS,
         },
     )
-    SlaPolicy.objects.update_or_create(
+    SlaPolicy.objects.create(
         kind="appeal",
-        defaults={
+        version=10,
+        **{
             "first_response_amount": 2,
             "first_response_unit": TimeUnit.WORKING_DAYS,
             "resolution_amount": 72,
@@ -70,7 +73,7 @@ def test_the_limits_are_explained_in_english_with_working_days_and_holidays(clie
 
     page = client.get("/flow/").content.decode()
 
-    assert limits(page, "complaint") == ("24 hours", "7 working days")
+    assert limits(page, "complaint") == ("1 working day", "15 working days")
     assert "public holidays are not counted" in page
     assert "make-up working days" in page
 

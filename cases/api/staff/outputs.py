@@ -110,6 +110,13 @@ class CaseFactsOutput(serializers.Serializer):
     first_responded_at = serializers.DateTimeField(allow_null=True)
     resolution_due_at = serializers.DateTimeField(allow_null=True)
     paused_at = serializers.DateTimeField(allow_null=True, help_text="Set while the case waits for its filer.")
+    paused_seconds = serializers.IntegerField(
+        help_text="Working time (seconds of business hours) the clock stood still while the case waited for its filer."
+    )
+    sla_policy_version = serializers.IntegerField(
+        allow_null=True,
+        help_text="The time-limit policy version the case was filed under (0: its kind's declared defaults).",
+    )
     resolved_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
 

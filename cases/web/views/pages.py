@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cases.kinds import declarations
-from cases.sla import TimeUnit, limits_for
+from cases.sla import HIGH_PRIORITY, TimeUnit, limits_for, targets_for
 from cases.web.flow import flow_diagram
 from cases.web.public_text import describe_limit
 
@@ -19,6 +19,8 @@ def published_limits() -> list[dict[str, Any]]:
     published = []
     for declaration in declarations():
         first_response, resolution = limits_for(declaration.kind)
+        high_first, high_resolution = limits_for(declaration.kind, HIGH_PRIORITY)
+        high = (high_first, high_resolution) != (first_response, resolution)
         published.append(
             {
                 "kind": declaration.kind,
@@ -27,6 +29,10 @@ def published_limits() -> list[dict[str, Any]]:
                 "resolution": describe_limit(resolution),
                 "working_days": TimeUnit.WORKING_DAYS in (first_response.unit, resolution.unit),
                 "further": declaration.published_further_limits(),
+                # Shorter limits of high-priority cases (a face or voice edited without consent).
+                "high_first_response": describe_limit(high_first) if high else "",
+                "high_resolution": describe_limit(high_resolution) if high else "",
+                "business_hours": targets_for(declaration.kind).business_hours,
                 "case_class": declaration.model,
             }
         )

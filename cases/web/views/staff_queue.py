@@ -19,7 +19,7 @@ from cases.commands import case_assign_many, case_take_next
 from cases.commands.staff import AssignmentOutcome
 from cases.errors import CommandInvalid
 from cases.kinds import opened_on_their_own
-from cases.staff_queries import assignable_staff, queue_counts, queue_page
+from cases.staff_queries import DUE_AT_RISK, DUE_OVERDUE, assignable_staff, queue_counts, queue_page
 from cases.web.staff_access import staff_member_required
 from cases.web.staff_display import case_url, opening_links, queue_rows, queue_tabs
 from cases.web.staff_forms import AccountSearchForm, BulkAssignForm, QueueFilterForm
@@ -105,12 +105,25 @@ def _queue_context(
     without_cursor.pop("cursor", None)
     context.update(
         rows=queue_rows(page.cases, now=timezone.now()),
-        filtered=any((filters.kind, filters.state, filters.assigned_to_me, filters.unassigned)),
+        filtered=any((filters.kind, filters.state, filters.assigned_to_me, filters.unassigned, filters.due)),
+        due_links=_due_links(without_cursor, filters.due),
         next_query=_with_cursor(without_cursor, page.next_cursor),
         previous_query=_with_cursor(without_cursor, page.previous_cursor),
         first_query=without_cursor.urlencode(),
     )
     return context, 200
+
+
+def _due_links(query: QueryDict, current: str) -> list[dict[str, Any]]:
+    """The at-risk and overdue lists of the queue shown (its other filters kept)."""
+    links = []
+    for value, label in ((DUE_AT_RISK, _("At risk")), (DUE_OVERDUE, _("Overdue")), ("", _("Any deadline"))):
+        linked = query.copy()
+        linked.pop("due", None)
+        if value:
+            linked["due"] = value
+        links.append({"label": label, "query": linked.urlencode(), "current": value == current})
+    return links
 
 
 def _with_cursor(query: QueryDict, cursor: str) -> str:

@@ -21,11 +21,13 @@ from django.views.decorators.http import require_http_methods
 from cases.commands import appeal_file_against_decision
 from cases.commands.common import filer_answer_command
 from cases.commands.tracking import tracking_link_recover
+from cases.display import public_deadline, working_time_words
 from cases.errors import ConcurrencyConflict, DomainError, TransitionForbidden, TransitionNotAllowed
 from cases.kinds import kind_label
 from cases.models import Case
 from cases.references import normalise_reference
 from cases.selectors import (
+    PublicEntry,
     case_for_tracking,
     decision_appealable,
     open_decision_appeal,
@@ -185,6 +187,7 @@ def _case_page(
 ) -> HttpResponse:
     declaration = case.declaration
     open_appeal = open_decision_appeal(case) if declaration.appealable_states else None
+    timeline = public_timeline(case)
     context = {
         "case": case,
         "kind_label": kind_label(case.kind),
@@ -196,16 +199,17 @@ def _case_page(
                 "title": entry.title,
                 "lines": entry.lines,
             }
-            for entry in public_timeline(case)
+            for entry in timeline
         ],
         "question": open_question(case),
         "information_form": information_form or InformationForm(initial={"expected_version": case.version}),
         "open_appeal": open_appeal,
         "can_appeal": decision_appealable(case),
         "due": {
-            "first_response": china_time(case.first_response_due_at),
-            "first_responded": china_time(case.first_responded_at),
-            "resolution": china_time(case.resolution_due_at),
+            "first_response": public_deadline(case.first_response_due_at),
+            **_first_response_told(case, timeline),
+            "resolution": public_deadline(case.resolution_due_at),
+            "paused_for": _paused_for(case),
             "resolved": china_time(case.resolved_at),
             "paused_since": china_time(case.paused_at),
         },
@@ -214,6 +218,25 @@ def _case_page(
         "notices": public_notices(case),
     }
     return render(request, "public/track_case.html", context, status=status)
+
+
+def _first_response_told(case: Case, timeline: list[PublicEntry]) -> dict[str, Any]:
+    """The first response as the filer received it: given only if what set it is something
+    they were shown (an entry of their timeline), and then with what it told them."""
+    if case.first_responded_at is None:
+        return {"first_responded": "", "first_response_told": ""}
+    told = next(
+        (entry for entry in timeline if entry.version > 1 and entry.occurred_at == case.first_responded_at), None
+    )
+    if told is None:
+        return {"first_responded": "", "first_response_told": ""}
+    return {"first_responded": china_time(case.first_responded_at), "first_response_told": told.title}
+
+
+def _paused_for(case: Case) -> str:
+    if not case.paused_seconds:
+        return ""
+    return working_time_words(case.paused_seconds)
 
 
 def _category(case: Case) -> str:

@@ -145,6 +145,7 @@ def test_a_case_shows_its_facts_and_the_steps_the_caller_may_take(agent_api, sub
     assert body["facts"]["description"] == "A synthetic video with no label."
     assert body["facts"]["description_heading"] == "What was reported"
     assert body["details"] == {"content_urls": ["https://video.example.com/v/1"]}
+    assert (body["facts"]["paused_seconds"], body["facts"]["sla_policy_version"]) == (0, case.sla_policy_version)
     assert [action["name"] for action in body["actions"]] == ["accept", "reject"]
     reject = body["actions"][1]
     assert reject["target"] == "rejected"
