@@ -3,8 +3,9 @@
 Who is told what follows from the event and the kind's declaration, never from a kind's name:
 - the person a case is assigned to (unless they took it themselves);
 - the person handling a case, when its filer answers (an event the public recorded);
+- the person handling a case, when the clock warns that a time limit is near;
 - the person handling a case and the supervisors of its organisation, when the clock records
-  a deadline that passed (one of the kind's `clock_checks`);
+  a time limit missed or a deadline of the kind's own that passed (its `clock_checks`);
 - the other party, when a case addressed to a regulator is opened: the regulator's officers
   when a provider sends it (a report), the provider's supervisors when a regulator issues it
   (an order).
@@ -46,7 +47,12 @@ def recipients(event: Event, case: Case) -> list[tuple[int, str]]:
             found.append((assignee, Notice.ASSIGNED))
     elif actor.get("role") == "public" and case.assignee_id and event.stream_version > 1:
         found.append((case.assignee_id, Notice.FILER_ANSWERED))
-    elif actor.get("role") == "system" and event.type in {check.event for check in declaration.clock_checks}:
+    elif event.type == CaseEvent.SLA_WARNING:
+        if case.assignee_id:
+            found.append((case.assignee_id, Notice.DEADLINE_NEAR))
+    elif event.type == CaseEvent.SLA_BREACHED or (
+        actor.get("role") == "system" and event.type in {check.event for check in declaration.clock_checks}
+    ):
         told = set(_active(case.organisation_id, [Role.SUPERVISOR]).values_list("pk", flat=True))
         if case.assignee_id:
             told.add(case.assignee_id)

@@ -47,6 +47,7 @@ class Notice(models.TextChoices):
 
     ASSIGNED = "assigned", _("Assigned to you")
     FILER_ANSWERED = "filer_answered", _("The filer answered")
+    DEADLINE_NEAR = "deadline_near", _("A deadline is near")
     DEADLINE_PASSED = "deadline_passed", _("A deadline passed")
     ADDRESSED = "addressed", _("Addressed to your organisation")
 

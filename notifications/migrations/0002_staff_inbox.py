@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('event_position', models.BigIntegerField(verbose_name='event position')),
-                ('notice', models.CharField(choices=[('assigned', 'Assigned to you'), ('filer_answered', 'The filer answered'), ('deadline_passed', 'A deadline passed'), ('addressed', 'Addressed to your organisation')], max_length=30, verbose_name='notice')),
+                ('notice', models.CharField(choices=[('assigned', 'Assigned to you'), ('filer_answered', 'The filer answered'), ('deadline_near', 'A deadline is near'), ('deadline_passed', 'A deadline passed'), ('addressed', 'Addressed to your organisation')], max_length=30, verbose_name='notice')),
                 ('created_at', models.DateTimeField(verbose_name='created at')),
                 ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='read at')),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.case', verbose_name='case')),
