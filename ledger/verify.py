@@ -152,14 +152,16 @@ def walk_log(
     return report
 
 
-def stored_checkpoints(key: VerifierKey | None = None) -> list[ParsedCheckpoint]:
-    found = []
-    for note in Checkpoint.objects.order_by("tree_size").values_list("note", flat=True):
+def stored_checkpoints(key: VerifierKey | None = None) -> tuple[list[ParsedCheckpoint], list[int]]:
+    """The stored checkpoints whose signature by `key` verifies, and the sizes of those whose
+    signature does not (altered, or signed by an earlier key): they vouch for nothing."""
+    found, unsigned = [], []
+    for size, note in Checkpoint.objects.order_by("tree_size").values_list("tree_size", "note"):
         try:
             found.append(parse_checkpoint(note, key))
         except NoteError:
-            continue  # not ours, or not intact: it vouches for nothing
-    return found
+            unsigned.append(size)
+    return found, unsigned
 
 
 def check_against(report: LogReport, checkpoint: ParsedCheckpoint, others: list[ParsedCheckpoint]) -> list[Finding]:

@@ -132,9 +132,10 @@ def inclusion(request: HttpRequest) -> HttpResponse:
         if len(event_hash) != 64 or any(c not in "0123456789abcdef" for c in event_hash):
             return _error(400, "event_hash", "event_hash is 64 hexadecimal digits.")
         leaf = Leaf.objects.filter(event_hash=event_hash).values_list("index", "position").first()
-        # The event itself must still be there, with that hash: the log vouches for events, and
-        # a leaf whose event was removed vouches for nothing.
-        if leaf is None or not Event.objects.filter(position=leaf[1], hash=event_hash).exists():
+        # The event itself must still be there, and its content must still hash to it: the log
+        # vouches for events, and a leaf whose event was removed or changed vouches for nothing.
+        event = Event.objects.filter(position=leaf[1]).first() if leaf else None
+        if event is None or event.computed_hash() != event_hash:
             return _error(404, "not_in_log", "No event with this hash is in the log.")
         index = leaf[0]
     else:

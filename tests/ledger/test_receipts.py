@@ -126,3 +126,17 @@ def test_a_receipt_for_a_deleted_case_does_not_verify(asgi_server, provider, tmp
     assert "no longer holds the receipt's event" in online.stdout
     assert not ok
     assert f"position {first.position}" in said.splitlines()[-1]
+
+
+@pytest.mark.django_db
+def test_the_log_does_not_vouch_for_an_event_whose_content_changed_under_its_hash(client, provider):
+    case = _file(client)
+    first = Event.objects.get(stream_id=case.id, stream_version=1)
+    checkpoint_create()
+    with triggers_disabled(), connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_event SET type = %s WHERE position = %s", ["complaint.withdrawn", first.position])
+
+    response = Client().get(f"/ledger/proofs/inclusion?event_hash={first.hash}")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_in_log"

@@ -49,7 +49,9 @@ class Command(BaseCommand):
         for chain_break in breaks:
             self.stderr.write(f"BROKEN {chain_break.describe()}")
 
-        signed = stored_checkpoints(verifier)
+        signed, unsigned = stored_checkpoints(verifier)
+        for size in unsigned:
+            self.stderr.write(f"WARNING the stored checkpoint of {size} leaves is not signed by the key; ignored")
         sizes = {c.tree_size for c in signed}
         receipt = None
         if external is not None:
