@@ -165,9 +165,10 @@ def append(
     )
     event.hash = event.computed_hash()
     # The event becomes the next leaf of the global log in the same statement (`ledger.log`).
-    event.position, event.leaf_index = insert_event_as_leaf(
+    event.position, leaf_index = insert_event_as_leaf(
         Event._meta.db_table, _APPENDED_FIELDS, prepared_values(event, _APPENDED_FIELDS), event.hash
     )
+    event.leaf_index = leaf_index  # type: ignore[attr-defined]  # known once appended, not a column
     event._state.adding = False
     event._state.db = DEFAULT_DB_ALIAS
     return event

@@ -73,7 +73,7 @@ def _only_own_event_since(latest: Checkpoint | None, size: int) -> bool:
     if size != latest.tree_size + 1:
         return False
     position = Leaf.objects.filter(index=latest.tree_size).values_list("position", flat=True).first()
-    return Event.objects.filter(position=position, stream_id=LEDGER_STREAM_ID).exists()
+    return position is not None and Event.objects.filter(position=position, stream_id=LEDGER_STREAM_ID).exists()
 
 
 def checkpoint_create(*, at_least: int = 0) -> Checkpoint:

@@ -25,8 +25,10 @@ def receipt_for_stream(stream_id: uuid.UUID) -> dict[str, Any] | None:
     """The receipt of the stream's first event, under a checkpoint that covers it (signed now
     if the latest does not yet); None if the stream has no event in the log."""
     first = Event.objects.filter(stream_id=stream_id, stream_version=1).first()
-    leaf = first and Leaf.objects.filter(position=first.position).values_list("index", flat=True).first()
-    if first is None or leaf is None:
+    if first is None:
+        return None
+    leaf = Leaf.objects.filter(position=first.position).values_list("index", flat=True).first()
+    if leaf is None:
         return None
     checkpoint = checkpoint_covering(leaf)
     return {

@@ -14,7 +14,7 @@ import base64
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,7 +76,7 @@ def _stored_nodes() -> Iterator[tuple[int, int, str]]:
 
 
 def walk_log(
-    *, root_sizes: set[int], watch: set[int] = frozenset(), progress: Callable[[int], None] | None = None
+    *, root_sizes: set[int], watch: Set[int] = frozenset(), progress: Callable[[int], None] | None = None
 ) -> LogReport:
     """Recompute the log from the events; check the recorded leaves against them."""
     report = LogReport()

@@ -73,7 +73,7 @@ class Command(BaseCommand):
             self.stderr.write(f"SIGNED {finding.describe()}")
         if outside or breaks or report.findings or inside:
             # What the outside checkpoint says first; then a broken chain, which names its event best.
-            first = (outside or [None])[0] or (breaks or [None])[0] or (report.findings + inside)[0]
+            first: Any = next(iter(outside), None) or next(iter(breaks), None) or (report.findings + inside)[0]
             raise CommandError(f"Ledger verification failed at {first.describe()}")
         summary = (
             f"Ledger verified: {checked} events, every chain intact; {report.leaves} leaves without gaps, "
