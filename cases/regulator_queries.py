@@ -12,10 +12,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from cases.compliance import compliance_figures
 from cases.kinds import KindDeclaration, declarations
 from cases.models import Case
 from cases.scope import supervised_providers
@@ -43,16 +44,19 @@ class KindCounts:
 
 @dataclass
 class ProviderFigures:
-    """What the provider's own handling shows over the last days: cases received, decided,
-    and decided within the published limit."""
+    """How the provider keeps its published time limits over the last `RECENT_DAYS`, from the
+    same replayed events as its public figures (`cases.compliance`), for the kinds that have
+    the generic targets: cases received and decided, targets met of those counted, breaches."""
 
     received: int
     decided: int
-    decided_in_time: int
+    targets_met: int
+    targets_counted: int
+    breaches: int
 
     @property
-    def share_in_time(self) -> int | None:
-        return round(100 * self.decided_in_time / self.decided) if self.decided else None
+    def share_in_time(self) -> float | None:
+        return round(100 * self.targets_met / self.targets_counted, 1) if self.targets_counted else None
 
 
 @dataclass
@@ -90,21 +94,17 @@ def _kind_counts(actor: Actor, provider: Organisation, now: dt.datetime) -> list
 
 
 def provider_figures(provider: Organisation, now: dt.datetime) -> ProviderFigures:
-    """The provider's handling of what the public files (kinds with no counterpart), over the
-    last `RECENT_DAYS`: a figure it publishes, and so one its regulator may read."""
-    since = now - dt.timedelta(days=RECENT_DAYS)
-    filed = [d.kind for d in declarations() if not d.addressed_to_regulator and d.opening is None]
-    # Counted by the system: the officer's scope does not (and must not) reach these cases.
-    counts = Case.objects.filter(organisation=provider, kind__in=filed, created_at__gte=since).aggregate(
-        received=Count("pk"),
-        decided=Count("pk", filter=Q(resolved_at__isnull=False)),
-        decided_in_time=Count(
-            "pk",
-            filter=Q(resolved_at__isnull=False, resolution_due_at__isnull=False)
-            & Q(resolved_at__lte=F("resolution_due_at")),
-        ),
+    """The provider's published figures over the last `RECENT_DAYS` (computed for the system:
+    an officer's scope does not, and must not, reach the cases they count)."""
+    [window] = compliance_figures(now=now, windows=(RECENT_DAYS,), organisation_id=provider.pk)
+    kinds = [k for k in window.kinds if k.has_targets]
+    return ProviderFigures(
+        received=sum(k.received for k in kinds),
+        decided=sum(k.decided for k in kinds),
+        targets_met=sum(k.targets_met for k in kinds),
+        targets_counted=sum(k.targets_counted for k in kinds),
+        breaches=sum(k.breaches for k in kinds),
     )
-    return ProviderFigures(**counts)
 
 
 def _chart(actor: Actor, now: dt.datetime) -> list[ChartBar]:

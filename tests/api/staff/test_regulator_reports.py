@@ -198,3 +198,21 @@ def test_a_report_carries_the_history_as_sent_to_both_parties_only(
     for outsider in (make_staff(elsewhere, "officer-b", Role.REGULATOR_OFFICER), make_staff(other_provider, "x")):
         client.force_login(outsider)
         assert client.get(path).status_code == 404
+
+
+def test_the_dashboard_shows_each_providers_time_limit_figures_from_its_events(
+    client, provider, agent, regulator, submit_complaint, other_provider, public
+):
+    for _ in range(2):
+        complaint = submit_complaint().case
+        commands.complaint_accept(case_id=complaint.id, actor=agent, expected_version=1)
+    # Another provider's cases count for it alone.
+    commands.complaint_submit(organisation=other_provider, actor=public, category="other", description="Elsewhere.")
+    client.force_login(make_staff(regulator, "officer-a", Role.REGULATOR_OFFICER))
+
+    page = client.get("/regulator/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    row = page[page.index('<th scope="row">Provider</th>') :].split("</tr>")[0]
+    cells = [cell.split(">", 1)[1].strip() for cell in row.split("<td")[1:]]
+    # received, decided, share of time limits met, breaches (the open-case columns come first)
+    assert cells[-4:] == ["2</td>", "0</td>", "100.0%</td>", "0</td>"]
