@@ -214,6 +214,9 @@ class KindDeclaration:
     # deadlines run by a clock of its own (set by a regulator, an incident's reporting clock)
     # says False and declares that clock in `clock_checks`.
     sla_targets: bool = True
+    # Whether cases of this kind run any deadline at all: a report, once sent, owes nothing
+    # more of the provider (the regulator acknowledges it in its own time).
+    runs_deadlines: bool = True
 
     def case_facts(self, case: Case) -> list[Fact]:
         return self.facts(case) if self.facts is not None else []

@@ -258,8 +258,9 @@ DECLARATION = register(
         ),
         facts=_facts,
         addressed_to_regulator=True,
-        # The regulator's deadline (an order), or none (a report): not the generic targets.
+        # Once sent, nothing is due of the provider.
         sla_targets=False,
+        runs_deadlines=False,
         carried_history=_carried,
     )
 )

@@ -622,6 +622,8 @@ def _deliver_notifications() -> None:
 def test_staff_sign_in_in_a_browser_and_are_told_when_cases_change(
     asgi_server, agent_user, agent, submit_complaint, desktop
 ):
+    from playwright.sync_api import expect
+
     case = submit_complaint().case
     _deliver_notifications()  # what happened before the pages were opened is already on them
     base = asgi_server.http_url
@@ -639,9 +641,7 @@ def test_staff_sign_in_in_a_browser_and_are_told_when_cases_change(
     commands.complaint_accept(case_id=case.id, actor=agent, expected_version=case.version)
     _deliver_notifications()
     # The queue redraws itself and says so.
-    browser_page.wait_for_function(
-        "document.querySelector('[data-live-notice]').textContent.trim().length > 0", timeout=15000
-    )
+    expect(browser_page.locator("[data-live-notice]")).not_to_be_empty(timeout=15000)
 
     browser_page.click(f"text={case.reference}")
     browser_page.wait_for_url(f"{base}{case_url(case)}")
@@ -651,9 +651,7 @@ def test_staff_sign_in_in_a_browser_and_are_told_when_cases_change(
     browser_page.evaluate("window.notReloaded = true")
     commands.complaint_start_investigation(case_id=case.id, actor=agent, expected_version=case.version + 1)
     _deliver_notifications()
-    browser_page.wait_for_function(
-        "document.querySelector('.state__badge').textContent.trim() === '调查中'", timeout=15000
-    )  # "Under investigation"
+    expect(browser_page.locator(".state__badge")).to_have_text("调查中", timeout=15000)  # "Under investigation"
     assert browser_page.evaluate("window.notReloaded") is True
 
     # What the person is typing is never thrown away: they are told instead.
