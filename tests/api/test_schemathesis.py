@@ -1,7 +1,8 @@
 """A bounded schemathesis run over the whole API, inside the suite: for every operation of the
-OpenAPI schema, generated requests as an anonymous caller, an agent and a supervisor (the
-regulator's role has no API yet). No answer may be a server error, use a status the schema
-does not list, or break the schema it declares.
+OpenAPI schema, generated requests as an anonymous caller, an agent, a supervisor and a
+regulator's officer (whose regulator supervises the provider and has issued it an order). No
+answer may be a server error, use a status the schema does not list, or break the schema it
+declares.
 
 The longer run is documented in the README ("Testing the API from its schema"): the same test
 with SCHEMATHESIS_MAX_EXAMPLES raised, or the schemathesis command line against `make run`.
@@ -30,8 +31,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from accounts.models import Role
+from accounts.actors import Actor
+from accounts.models import Organisation, Role
 from tests.conftest import make_staff
+from tests.kinds import issue_order
 from tracker.wsgi import application
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "4"))
@@ -79,7 +82,15 @@ def credentials(provider, submit_complaint):
 
     def of(role: str) -> dict[str, str]:
         if role not in made:
-            user = make_staff(provider, f"api-{role}", role)
+            organisation = provider
+            if role == Role.REGULATOR_OFFICER:
+                organisation = Organisation.objects.create(
+                    slug="api-regulator", name="Regulator", kind=Organisation.Kind.REGULATOR
+                )
+                organisation.supervised_providers.add(provider)
+            user = make_staff(organisation, f"api-{role}", role)
+            if role == Role.REGULATOR_OFFICER:
+                issue_order(Actor.for_user(user), provider)  # something addressed to them
             token = Token.objects.create(user=user).key
             made[role] = {"Accept-Language": "zh-hans", "Authorization": "Token " + token}
         return made[role]
@@ -111,3 +122,9 @@ def test_the_api_keeps_its_schema_for_agents(case, credentials):
 @BOUNDED
 def test_the_api_keeps_its_schema_for_supervisors(case, credentials):
     case.call_and_validate(headers=credentials(Role.SUPERVISOR), checks=CHECKS)
+
+
+@staff_schema.parametrize()
+@BOUNDED
+def test_the_api_keeps_its_schema_for_regulator_officers(case, credentials):
+    case.call_and_validate(headers=credentials(Role.REGULATOR_OFFICER), checks=CHECKS)
