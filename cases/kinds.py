@@ -59,6 +59,11 @@ class PublicEvent:
     lines: PublicLines = no_lines
 
 
+# The two parties to a case addressed to a regulator (`Actor.side`).
+PROVIDER_SIDE = "provider"
+REGULATOR_SIDE = "regulator"
+
+
 @dataclass(frozen=True)
 class Opening:
     """Staff open a case of this kind from cases of other kinds (a refutation from the
@@ -85,7 +90,7 @@ class Opening:
     hint: StrOrPromise = ""
     # Which side opens it: provider staff (in their own organisation), or a regulator's
     # officer (whose body names the provider the case belongs to, `organisation_id` in its data).
-    opened_by: str = "provider"
+    opened_by: str = PROVIDER_SIDE
     # What follows once it is opened and linked: (new case, the cases it was opened from, actor).
     after: Callable[..., None] | None = None
 
@@ -301,10 +306,6 @@ def kind_choices() -> list[tuple[str, str]]:
 def openable_from(kind: str) -> list[KindDeclaration]:
     """The kinds staff may open from a case of `kind`."""
     return [d for d in declarations() if d.opening is not None and kind in d.opening.from_kinds]
-
-
-PROVIDER_SIDE = "provider"
-REGULATOR_SIDE = "regulator"
 
 
 def opened_on_their_own(side: str | None = None) -> list[KindDeclaration]:

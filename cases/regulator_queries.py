@@ -17,7 +17,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cases.compliance import compliance_figures
-from cases.kinds import KindDeclaration, declarations
+from cases.kinds import PROVIDER_SIDE, KindDeclaration, declarations
 from cases.models import Case
 from cases.scope import supervised_providers
 
@@ -167,7 +167,9 @@ def reports_overview(actor: Actor) -> ReportsOverview:
     sent = list(
         Case.objects.for_actor(actor)
         .filter(
-            kind__in=[d.kind for d in addressed_kinds() if d.opening is not None and d.opening.opened_by == "provider"]
+            kind__in=[
+                d.kind for d in addressed_kinds() if d.opening is not None and d.opening.opened_by == PROVIDER_SIDE
+            ]
         )
         .select_related("counterpart_organisation", "assignee")
         .order_by("-created_at")[:LIST_LIMIT]

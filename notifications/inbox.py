@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from cases.events import CaseEvent
-from cases.kinds import declaration_of
+from cases.kinds import REGULATOR_SIDE, declaration_of
 from notifications.models import InboxItem, Notice
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def recipients(event: Event, case: Case) -> list[tuple[int, str]]:
         and declaration.opening is not None
         and event.type == declaration.opening.event
     ):
-        if declaration.opening.opened_by == "regulator":
+        if declaration.opening.opened_by == REGULATOR_SIDE:
             people = _active(case.organisation_id, [Role.SUPERVISOR])
         else:
             people = _active(case.counterpart_organisation_id, [Role.REGULATOR_OFFICER])

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.actors import Actor
+from cases.kinds import REGULATOR_SIDE
 from cases.regulator_queries import regulator_dashboard, reports_overview
 from cases.web.charts import monthly_bars
 from cases.web.staff_access import regulator_officer_required, staff_member_required, workspace_member_required
@@ -26,7 +27,7 @@ from cases.web.staff_display import queue_rows
 @workspace_member_required
 def workspace_home(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Where signing in leads: the queue for provider staff, the dashboard for officers."""
-    return redirect("web:regulator_dashboard" if actor.side == "regulator" else "web:staff_queue")
+    return redirect("web:regulator_dashboard" if actor.side == REGULATOR_SIDE else "web:staff_queue")
 
 
 @never_cache
