@@ -39,6 +39,13 @@ class RunningServer:
 def asgi_server(transactional_db: None) -> Iterator[RunningServer]:
     """The product's ASGI application (HTTP and WebSocket) served by uvicorn on a free port,
     against the test database."""
+    from channels.layers import channel_layers
+
+    # Each server runs its own event loop, and a channel layer receives on one loop only: a
+    # consumer of the previous test's server may still be waiting in its blocking read (up to
+    # the socket timeout), so each server starts with channel layers of its own, as each
+    # process of a real deployment has.
+    channel_layers.backends.clear()
     port = free_port()
     config = uvicorn.Config(
         "tracker.asgi:application",
