@@ -222,6 +222,10 @@ class KindDeclaration:
     # Whether cases of this kind run any deadline at all: a report, once sent, owes nothing
     # more of the provider (the regulator acknowledges it in its own time).
     runs_deadlines: bool = True
+    # The event data keys that hold a person's own free text (a description, an answer, an
+    # appeal's statement), by event type. Such text names people, so it is personal data: it
+    # is kept sealed under the data subject's own key, never in clear in the event log.
+    personal_text: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def case_facts(self, case: Case) -> list[Fact]:
         return self.facts(case) if self.facts is not None else []
