@@ -271,6 +271,13 @@ RATE_LIMIT_TRUSTED_PROXIES = _env_int("RATE_LIMIT_TRUSTED_PROXIES", 0)
 # How long a dispatcher may hold a batch of outbox messages before another takes them over.
 OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 60)
 
+# The hour (Beijing time, 0-23) from which the clock worker sends each day's staff digests.
+STAFF_DIGEST_HOUR = min(max(_env_int("STAFF_DIGEST_HOUR", 8), 0), 23)
+
+# Test only: a dispatcher kills itself right after an SMTP send returns and before the delivery
+# ledger records it (notifications.deliveries). Ignored unless DEBUG is on as well.
+MAIL_TEST_KILL_AFTER_SEND = _env_bool("MAIL_TEST_KILL_AFTER_SEND", False)
+
 # Incidents graded relatively major or above must be reported to the regulator within this
 # many hours of being recorded; sooner by an operator of critical information infrastructure.
 INCIDENT_REPORT_HOURS = _env_int("INCIDENT_REPORT_HOURS", 4)
