@@ -228,6 +228,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The API reader is served from our own static files, never from a CDN.
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set several fields share (a delivery per kind of notice).
+    "ENUM_NAME_OVERRIDES": {"NoticeDeliveryEnum": "notifications.models.Delivery"},
 }
 
 # --- Security headers -----------------------------------------------------------------------
