@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -34,7 +34,7 @@ class MailSettingsForm(StaffForm):
         super().__init__(*args, **kwargs)
         site = dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, settings.LANGUAGE_CODE)
         site_choice = ("", _("The site's language (%(name)s)") % {"name": site})
-        self.fields["language"].choices = [site_choice, *settings.LANGUAGES]
+        cast(forms.ChoiceField, self.fields["language"]).choices = [site_choice, *settings.LANGUAGES]
         notices = {
             f"{DELIVERY_PREFIX}{notice}": forms.ChoiceField(
                 label=label,
