@@ -16,6 +16,12 @@ class NotificationsConfig(AppConfig):
         on_event_recorded(outbox_enqueue)
         on_event_recorded(inbox_record)
 
+        # The clock worker sends the staff's daily digests when they are due.
+        from cases.commands.clock import on_clock_tick
+        from notifications.digest import digests_send_due
+
+        on_clock_tick(digests_send_due)
+
         # Signing out ends the live sockets opened with that session (see consumers).
         from django.contrib.auth.signals import user_logged_out
 

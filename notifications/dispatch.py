@@ -4,8 +4,10 @@ Each batch is leased in a short transaction (SELECT … FOR UPDATE SKIP LOCKED o
 so dispatchers in several processes never take the same rows), then delivered with no lock
 held, then marked delivered. A process that dies mid-batch leaves its rows undelivered; once
 the lease runs out the next dispatcher sends them again. Deliveries are therefore at least
-once and made idempotent: a live message is only a hint, and an e-mail carries a Message-ID
-derived from the outbox row, so mail systems recognise a repeat.
+once and made idempotent: a live message is only a hint, and an e-mail goes through the
+delivery ledger (notifications.deliveries), keyed by event and recipient: never sent again
+once recorded sent, and sent again with the same Message-ID if its sender died before
+recording it.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
-from notifications.models import Channel, OutboxMessage
+from notifications.deliveries import send_once
+from notifications.models import Channel, Notice, OutboxMessage
 from notifications.outbox import outbox_ready
+from notifications.preferences import preferences_of
 
 logger = logging.getLogger(__name__)
 
@@ -60,35 +64,49 @@ def _deliver_live(message: OutboxMessage) -> None:
 def _deliver_email(message: OutboxMessage) -> None:
     from cases.models import Case, DataSubject
 
-    if "staff" in message.payload:
+    if "staff_user_id" in message.payload:
         _deliver_staff_email(message)
         return
     subject = DataSubject.objects.filter(pk=message.payload["subject_id"]).first()
     if subject is None or not subject.email:
         return  # erased, or never gave an address: nothing is owed
+    address = subject.email
     case = Case.objects.get(pk=message.payload["case_id"])
     language = subject.language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        if "measure_number" in message.payload:
-            context = _measure_notice(message, case)
-            template = "notifications/email/measure_notice"
-        else:
-            context = _case_update(message, case)
-            template = "notifications/email/case_update"
-        context["language"] = language
-        title = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body = render_to_string(f"{template}.txt", {**context, "subject": title})
-        html = _html_version(template, {**context, "subject": title})
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
-    mail = EmailMultiAlternatives(
-        subject=title,
-        body=body,
-        to=[subject.email],
-        headers={"Message-ID": f"<outbox-{message.pk}@{domain}>"},
-    )
+
+    def build(message_id: str) -> EmailMessage:
+        with translation.override(language):
+            if "measure_number" in message.payload:
+                context = _measure_notice(message, case)
+                template = "notifications/email/measure_notice"
+            else:
+                context = _case_update(message, case)
+                template = "notifications/email/case_update"
+            context["language"] = language
+            return render_mail(template, context, to=address)
+
+    send_once(recipient=_recipient_of(message), event_position=message.event_position, build=build)
+
+
+def _recipient_of(message: OutboxMessage) -> str:
+    # Rows queued before rows named their recipient carry it in the payload only.
+    if message.recipient:
+        return message.recipient
+    if "measure_number" in message.payload:
+        return f"measure:{message.payload['measure_number']}"
+    return f"subject:{message.payload['subject_id']}"
+
+
+def render_mail(template: str, context: dict[str, Any], *, to: str) -> EmailMessage:
+    """The mail `template` makes: its subject on one line, plain text, and HTML when the
+    template has an HTML version. Rendered in the active language."""
+    title = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    body = render_to_string(f"{template}.txt", {**context, "subject": title})
+    html = _html_version(template, {**context, "subject": title})
+    mail = EmailMultiAlternatives(subject=title, body=body, to=[to])
     if html:
         mail.attach_alternative(html, "text/html")
-    mail.send()
+    return mail
 
 
 def _html_version(template: str, context: dict[str, Any]) -> str:
@@ -123,38 +141,56 @@ def _case_update(message: OutboxMessage, case: Any) -> dict[str, Any]:
 
 
 def _deliver_staff_email(message: OutboxMessage) -> None:
-    """A time limit nearly reached (to the case's handler) or missed (to the organisation's
-    supervisors), in the project's language: staff read the staff workspace in it."""
-    from accounts.models import Role, User
+    """A notice to a member of staff (the one their inbox has, when they chose e-mail), in the
+    language they chose for their mail; to their own address only, while they may still see
+    the case."""
+    from accounts.actors import Actor
+    from accounts.models import User
+    from cases.scope import visible_cases
+
+    person = User.objects.filter(pk=message.payload["staff_user_id"], is_active=True).exclude(email="").first()
+    if person is None:
+        return  # left, or has no address: nothing is owed
+    if not visible_cases(Actor.for_user(person)).filter(pk=message.payload["case_id"]).exists():
+        return  # moved to another organisation, or the case is no longer theirs to see
+    address = person.email
+    language = preferences_of(person.pk).mail_language
+
+    def build(message_id: str) -> EmailMessage:
+        with translation.override(language):
+            context = {**staff_notice_context(message), "language": language}
+            return render_mail("notifications/email/staff_notice", context, to=address)
+
+    send_once(recipient=_recipient_of_staff(message), event_position=message.event_position, build=build)
+
+
+def _recipient_of_staff(message: OutboxMessage) -> str:
+    return message.recipient or f"user:{message.payload['staff_user_id']}"
+
+
+def staff_notice_context(message: OutboxMessage) -> dict[str, Any]:
+    """What a member of staff reads of a notice: why they are told, the case, and for a time
+    limit which one and when it is due."""
     from cases.eventstore import Event
+    from cases.kinds import kind_label
     from cases.models import Case
     from cases.sla import CHINA_TIME
+    from cases.web.staff_history import target_text
 
     case = Case.objects.get(pk=message.payload["case_id"])
-    people = User.objects.filter(is_active=True).exclude(email="")
-    if message.payload["staff"] == "supervisors":
-        people = people.filter(organisation_id=case.organisation_id, role=Role.SUPERVISOR)
-    else:
-        people = people.filter(pk=message.payload["user_id"], organisation_id=case.organisation_id)
-    addresses = sorted(people.values_list("email", flat=True))
-    if not addresses:
-        return
     event = Event.objects.get(position=message.event_position, stream_id=message.stream_id)
     due = parse_datetime(event.data["due_at"]) if isinstance(event.data.get("due_at"), str) else None
-    context = {
+    notice = message.payload["notice"]
+    return {
         "case": case,
-        "breached": message.payload["staff"] == "supervisors",
-        "target": event.data.get("target"),
+        "kind": kind_label(case.kind),
+        "notice": notice,
+        "notice_label": str(Notice(notice).label) if notice in Notice.values else notice,
+        "target": target_text(event.data["target"]) if event.data.get("target") else "",
         "due": due.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") if due else "",
         "url": f"{settings.PUBLIC_BASE_URL}/staff/cases/{case.id}/",
+        "settings_url": f"{settings.PUBLIC_BASE_URL}/staff/inbox/settings/",
     }
-    with translation.override(settings.LANGUAGE_CODE):
-        body = render_to_string("notifications/email/time_limit.txt", context)
-        title = render_to_string("notifications/email/time_limit_subject.txt", context).strip()
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
-    EmailMessage(
-        subject=title, body=body, to=addresses, headers={"Message-ID": f"<outbox-{message.pk}@{domain}>"}
-    ).send()
 
 
 def _measure_notice(message: OutboxMessage, case: Any) -> dict[str, Any]:

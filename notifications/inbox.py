@@ -9,6 +9,9 @@ Who is told what follows from the event and the kind's declaration, never from a
 - the other party, when a case addressed to a regulator is opened: the regulator's officers
   when a provider sends it (a report), the provider's supervisors when a regulator issues it
   (an order).
+
+Whether each is told in the inbox, by e-mail, both or not at all is theirs to choose
+(notifications.preferences); staff e-mail is owed through the outbox like any other mail.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from accounts.models import Role
 from cases.events import CaseEvent
 from cases.kinds import REGULATOR_SIDE, declaration_of
 from notifications.models import InboxItem, Notice
+from notifications.outbox import staff_mail_enqueue
+from notifications.preferences import preferences_of_users
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
@@ -71,17 +76,28 @@ def recipients(event: Event, case: Case) -> list[tuple[int, str]]:
 
 
 def inbox_record(event: Event, case: Case) -> None:
-    """Put the event in the inbox of everyone it concerns, in the event's transaction."""
+    """Tell everyone the event concerns, in the event's transaction, as each of them chose
+    (notifications.preferences): an inbox item once per (person, event, notice), and an
+    e-mail owed to them in the outbox once per (event, person). One query for the choices,
+    only when the event concerns someone."""
     found = recipients(event, case)
-    if found:
-        now = timezone.now()
-        InboxItem.objects.bulk_create(
-            [
-                InboxItem(user_id=user, case_id=case.id, event_position=event.position, notice=notice, created_at=now)
-                for user, notice in found
-            ],
-            ignore_conflicts=True,
-        )
+    if not found:
+        return
+    chosen = preferences_of_users(user for user, _notice in found)
+    now = timezone.now()
+    items = [
+        InboxItem(user_id=user, case_id=case.id, event_position=event.position, notice=notice, created_at=now)
+        for user, notice in found
+        if chosen[user].in_inbox(notice)
+    ]
+    if items:
+        InboxItem.objects.bulk_create(items, ignore_conflicts=True)
+    mailed: dict[int, str] = {}
+    for user, notice in found:
+        if chosen[user].mailed_at_once(notice):
+            mailed.setdefault(user, notice)  # one mail per person and event
+    if mailed:
+        staff_mail_enqueue(event, case, mailed)
 
 
 def inbox_of(actor: Actor) -> QuerySet[InboxItem]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,18 +26,12 @@ outbox_ready = threading.Event()
 
 def outbox_enqueue(event: Event, case: Case) -> None:
     """Queue what this event owes: a live hint always; an e-mail to the filer when the case's
-    kind says they are told of it; a notice to each account holder a new measure names."""
+    kind says they are told of it; a notice to each account holder a new measure names. Each
+    e-mail row names its recipient, so one event may owe several (the filer's decision and
+    the account holders' notices of its measures). Staff e-mail follows the inbox
+    (notifications.inbox.inbox_record)."""
     now = timezone.now()
-    live = {
-        "case_id": str(case.id),
-        "organisation_id": case.organisation_id,
-        "counterpart_organisation_id": case.counterpart_organisation_id,
-        "reference": case.reference,
-        "position": event.position,
-        "version": event.stream_version,
-        "event_type": event.type,
-        "state": case.state,
-    }
+    live = _live_payload(event, case)
     rows = [
         OutboxMessage(
             event_position=event.position,
@@ -48,37 +42,52 @@ def outbox_enqueue(event: Event, case: Case) -> None:
             available_at=now,
         )
     ]
-    recipients = []
+    recipients: list[dict[str, Any]] = []
     if case.subject_id and event.type in declaration_of(case.kind).filer_notified:
-        recipients.append({"subject_id": str(case.subject_id)})
+        recipients.append({"recipient": f"subject:{case.subject_id}", "subject_id": str(case.subject_id)})
     for number, item in enumerate(recorded_measures(event.data), start=1):
         if item["subject_id"]:
-            recipients.append({"subject_id": str(item["subject_id"]), "measure_number": number})
-    staff = _staff_recipient(event, case)
-    if staff is not None:
-        recipients.append(staff)
-    rows += [
-        OutboxMessage(
-            event_position=event.position,
-            stream_id=event.stream_id,
-            channel=Channel.EMAIL,
-            payload={**live, **recipient},
-            created_at=now,
-            available_at=now,
-        )
-        for recipient in recipients
+            recipients.append(
+                {"recipient": f"measure:{number}", "subject_id": str(item["subject_id"]), "measure_number": number}
+            )
+    rows += [_email_row(event, live, recipient, now) for recipient in recipients]
+    insert_rows(rows, _QUEUED_FIELDS)
+    transaction.on_commit(outbox_ready.set)
+
+
+def _live_payload(event: Event, case: Case) -> dict[str, Any]:
+    return {
+        "case_id": str(case.id),
+        "organisation_id": case.organisation_id,
+        "counterpart_organisation_id": case.counterpart_organisation_id,
+        "reference": case.reference,
+        "position": event.position,
+        "version": event.stream_version,
+        "event_type": event.type,
+        "state": case.state,
+    }
+
+
+def staff_mail_enqueue(event: Event, case: Case, notices: dict[int, str]) -> None:
+    """Owe an e-mail to each member of staff named (user id → the notice they get), in the
+    event's transaction; the dispatcher writes it in their language."""
+    now = timezone.now()
+    live = _live_payload(event, case)
+    rows = [
+        _email_row(event, live, {"recipient": f"user:{user}", "staff_user_id": user, "notice": notice}, now)
+        for user, notice in sorted(notices.items())
     ]
     insert_rows(rows, _QUEUED_FIELDS)
     transaction.on_commit(outbox_ready.set)
 
 
-def _staff_recipient(event: Event, case: Case) -> dict[str, str] | None:
-    """Who among staff a time-limit event is for: a breach escalates to the organisation's
-    supervisors, a warning reminds the member of staff handling the case."""
-    from cases.events import CaseEvent
-
-    if event.type == CaseEvent.SLA_BREACHED:
-        return {"staff": "supervisors"}
-    if event.type == CaseEvent.SLA_WARNING and case.assignee_id:
-        return {"staff": "assignee", "user_id": str(case.assignee_id)}
-    return None
+def _email_row(event: Event, live: dict[str, Any], recipient: dict[str, Any], now: Any) -> OutboxMessage:
+    return OutboxMessage(
+        event_position=event.position,
+        stream_id=event.stream_id,
+        channel=Channel.EMAIL,
+        recipient=recipient["recipient"],
+        payload={**live, **{key: value for key, value in recipient.items() if key != "recipient"}},
+        created_at=now,
+        available_at=now,
+    )

@@ -1,5 +1,6 @@
 """The staff inbox page: a member of staff's notices, newest first, marked read one by one or
-all at once. Provider staff and regulators' officers alike."""
+all at once; and the page where each chooses how they are told. Provider staff and
+regulators' officers alike."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.actors import Actor
+from cases.errors import CommandInvalid
 from cases.web.staff_access import workspace_member_required
 from cases.web.staff_display import case_url
+from notifications.forms import DELIVERY_PREFIX, MailSettingsForm
 from notifications.inbox import inbox_mark_read, inbox_of
+from notifications.preferences import preferences_of, staff_mail_settings_update
 
 PAGE_SIZE = 50
 
@@ -43,3 +47,32 @@ def inbox_read(request: HttpRequest, actor: Actor) -> HttpResponse:
         changed = inbox_mark_read(actor)
         messages.success(request, _("All notices are marked read (%(count)s).") % {"count": changed})
     return redirect("web:staff_inbox")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@workspace_member_required
+def inbox_settings(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """How the person is told of each kind of notice, the daily digest, their mail's language."""
+    assert actor.user_id is not None  # a workspace member is a signed-in person
+    if request.method == "GET":
+        form = MailSettingsForm(initial=MailSettingsForm.initial_for(preferences_of(actor.user_id)))
+        return render(request, "staff/inbox_settings.html", {"form": form})
+    form = MailSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            staff_mail_settings_update(
+                actor=actor,
+                deliveries=form.deliveries(),
+                daily_digest=form.cleaned_data["daily_digest"],
+                language=form.cleaned_data["language"],
+            )
+        except CommandInvalid as error:
+            for name, errors in error.errors.items():
+                field = f"{DELIVERY_PREFIX}{name.partition('.')[2]}" if name.startswith("deliveries.") else name
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, _("Your notification settings are saved."))
+            return redirect("web:staff_inbox_settings")
+    return render(request, "staff/inbox_settings.html", {"form": form}, status=400)

@@ -91,6 +91,7 @@ RULES.update(
         "web:workspace_home": Rule(WORKSPACE, ("GET",), on_case=False),
         "web:staff_inbox": Rule(WORKSPACE, ("GET",), on_case=False),
         "web:staff_inbox_read": Rule(WORKSPACE, ("POST",), on_case=False),
+        "web:staff_inbox_settings": Rule(WORKSPACE, ("GET", "POST"), on_case=False),
         "web:staff_reports": Rule(STAFF, ("GET",), on_case=False),
         "web:regulator_dashboard": Rule(REGULATOR, ("GET",), on_case=False),
         "web:staff_case": Rule(WORKSPACE, ("GET",), on_case=True),
@@ -125,6 +126,7 @@ RULES.update(
         "api:staff:measures": Rule(STAFF, ("GET",), on_case=False),
         "web:staff_features": Rule(STAFF, ("GET", "POST"), on_case=False),
         "api:staff:features": Rule(STAFF, ("GET", "POST"), on_case=False),
+        "api:staff:notification-settings": Rule(WORKSPACE, ("GET", "PUT"), on_case=False),
     }
 )
 

@@ -228,6 +228,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The API reader is served from our own static files, never from a CDN.
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set several fields share (a delivery per kind of notice).
+    "ENUM_NAME_OVERRIDES": {"NoticeDeliveryEnum": "notifications.models.Delivery"},
 }
 
 # --- Security headers -----------------------------------------------------------------------
@@ -270,6 +272,13 @@ RATE_LIMIT_TRUSTED_PROXIES = _env_int("RATE_LIMIT_TRUSTED_PROXIES", 0)
 
 # How long a dispatcher may hold a batch of outbox messages before another takes them over.
 OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 60)
+
+# The hour (Beijing time, 0-23) from which the clock worker sends each day's staff digests.
+STAFF_DIGEST_HOUR = min(max(_env_int("STAFF_DIGEST_HOUR", 8), 0), 23)
+
+# Test only: a dispatcher kills itself right after an SMTP send returns and before the delivery
+# ledger records it (notifications.deliveries). Ignored unless DEBUG is on as well.
+MAIL_TEST_KILL_AFTER_SEND = _env_bool("MAIL_TEST_KILL_AFTER_SEND", False)
 
 # Incidents graded relatively major or above must be reported to the regulator within this
 # many hours of being recorded; sooner by an operator of critical information infrastructure.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -32,6 +33,26 @@ logger = logging.getLogger(__name__)
 
 # How many cases one transaction records at most; the next batch follows in the same tick.
 BATCH = 50
+
+# Work other apps give the clock worker, each run on every tick with the tick's time (the
+# staff digests of notifications). Cases know nothing of what they do.
+_tick_jobs: list[Callable[..., object]] = []
+
+
+def on_clock_tick(job: Callable[..., object]) -> None:
+    """Run `job(now=...)` on every tick of the clock worker, after the deadlines."""
+    if job not in _tick_jobs:
+        _tick_jobs.append(job)
+
+
+def clock_jobs_run(*, now: dt.datetime | None = None) -> None:
+    """Run every registered job once; one that fails does not keep the others from running."""
+    now = now or timezone.now()
+    for job in list(_tick_jobs):
+        try:
+            job(now=now)
+        except Exception:
+            logger.exception("clock job %s failed; retrying next tick", getattr(job, "__name__", job))
 
 
 def clock_tick(*, now: dt.datetime | None = None) -> int:
@@ -89,6 +110,7 @@ def clock_forever(*, stop: threading.Event, poll_seconds: float | None = None) -
             recorded = clock_tick()
             if recorded:
                 logger.info("clock recorded %s passed deadlines", recorded)
+            clock_jobs_run()
             # A signed checkpoint of the log every LEDGER_CHECKPOINT_SECONDS, when it has grown.
             checkpoint_if_due()
         except Exception:  # the database may be briefly away; keep the loop alive

@@ -88,6 +88,7 @@ urlpatterns = [
     path("staff/reports/", regulator.reports, name="staff_reports"),
     path("staff/inbox/", inbox.inbox, name="staff_inbox"),
     path("staff/inbox/read/", inbox.inbox_read, name="staff_inbox_read"),
+    path("staff/inbox/settings/", inbox.inbox_settings, name="staff_inbox_settings"),
     # The regulator's console (signed-in officers of a regulator only).
     path("regulator/", regulator.dashboard, name="regulator_dashboard"),
     path("staff/next/", staff_queue.take_next, name="staff_take_next"),

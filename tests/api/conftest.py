@@ -15,7 +15,7 @@ from accounts.actors import Actor
 from cases import commands
 from cases.eventstore import Event
 from cases.models import Case, DataSubject, Evidence, IdempotencyRecord
-from notifications.models import OutboxMessage
+from notifications.models import OutboxMessage, StaffMailSettings
 
 COMPLAINTS = "/api/v1/public/complaints/"
 APPEALS = "/api/v1/public/appeals/"
@@ -69,6 +69,7 @@ def saved_counts() -> dict[str, int]:
         "evidence": Evidence.objects.count(),
         "idempotency_records": IdempotencyRecord.objects.count(),
         "outbox_messages": OutboxMessage.objects.count(),
+        "staff_mail_settings": StaffMailSettings.objects.count(),
     }
 
 

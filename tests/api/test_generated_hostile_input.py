@@ -35,6 +35,8 @@ DEPTH = 5_000
 HUGE = 300_000  # characters: past every field's limit, within the request size limit
 TEMPLATE_INJECTION = "{{ 1234|add:4321 }}{% load static %}{% debug %}${7*7}<%= 7*7 %>"
 SQL_INJECTION = "x'); DROP TABLE cases_event; -- ' OR '1'='1"
+# The methods that take a body: every operation with one is tried.
+WRITES = {"post", "put"}
 
 
 def _schema() -> dict[str, Any]:
@@ -203,6 +205,11 @@ def valid_bodies(world: World) -> dict[str, dict[str, Any]]:
         "POST /api/v1/staff/cases/{case_id}/assignment/": {"assignee": world.agent_id},
         "POST /api/v1/staff/cases/{case_id}/links/": {"link": "related", "other_reference": world.other.reference},
         "POST /api/v1/staff/cases/{case_id}/notes/": {"note": "Checked the video."},
+        "PUT /api/v1/staff/notification-settings/": {
+            "deliveries": {"assigned": "both", "addressed": "none"},
+            "daily_digest": True,
+            "language": "en",
+        },
         "POST /api/v1/staff/features/": {
             "sort": "text",
             "syntax": "keywords",
@@ -232,7 +239,7 @@ def assert_clear_refusal(response, what: str) -> None:
 
 
 def test_every_operation_with_a_body_has_a_valid_body_here(world):
-    with_fields = {op.key for op in operations() if op.method == "post" and op.properties}
+    with_fields = {op.key for op in operations() if op.method in WRITES and op.properties}
 
     assert with_fields <= set(valid_bodies(world)), with_fields - set(valid_bodies(world))
 
@@ -241,7 +248,7 @@ def test_every_field_of_every_body_refuses_hostile_values_and_nothing_is_stored(
     bodies = valid_bodies(world)
     tried = 0
     for operation in operations():
-        if operation.method != "post" or not operation.properties:
+        if operation.method not in WRITES or not operation.properties:
             continue
         base = bodies[operation.key]
         for name, field in operation.properties.items():
@@ -263,7 +270,7 @@ def test_every_field_of_every_body_refuses_hostile_values_and_nothing_is_stored(
 
 def test_bodies_without_declared_fields_refuse_any_field_and_any_nesting(world):
     for operation in operations():
-        if operation.method != "post" or operation.properties:
+        if operation.method not in WRITES or operation.properties:
             continue
         for label, body in [
             ("unknown field", '{"unexpected_field": "x"}'),
@@ -283,7 +290,7 @@ def test_bodies_without_declared_fields_refuse_any_field_and_any_nesting(world):
 def test_injection_strings_in_every_text_field_are_refused_or_kept_as_plain_text(world, text):
     bodies = valid_bodies(world)
     for operation in operations():
-        if operation.method != "post" or not operation.properties:
+        if operation.method not in WRITES or not operation.properties:
             continue
         for name, field in operation.properties.items():
             if field.get("type") != "string" or "enum" in field:
@@ -320,10 +327,10 @@ def test_every_query_parameter_refuses_hostile_values(world):
 
 def test_a_body_declared_larger_than_any_valid_one_is_refused_unread_everywhere(world, settings):
     for operation in operations():
-        if operation.method != "post":
+        if operation.method not in WRITES:
             continue
         response = world.client_for(operation).generic(
-            "POST",
+            operation.method.upper(),
             world.path(operation),
             "{}",
             content_type="application/json",

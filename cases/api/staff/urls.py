@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cases.api.staff import features, views
+from notifications.api import MailSettingsApi
 
 app_name = "staff"
 
@@ -19,4 +20,5 @@ urlpatterns = [
     path("next-case/", views.NextCaseApi.as_view(), name="next-case"),
     path("measures/", views.AccountMeasuresApi.as_view(), name="measures"),
     path("features/", features.FeatureLibraryApi.as_view(), name="features"),
+    path("notification-settings/", MailSettingsApi.as_view(), name="notification-settings"),
 ]
