@@ -1,0 +1,471 @@
+"""A million cases for the queue and history benchmarks, written fast and verifiable.
+
+How the data is made:
+
+1. The demo data (`seed_demo`) and a few more complaints are made through the real commands:
+   every kind's events, as the product records them. These are the *templates*.
+2. A second provider organisation, a set of agents in each provider, and the user the
+   benchmarks log in as are created.
+3. Each generated case copies one template's events with a new case id, reference,
+   organisation, assignee, priority and a shift in time (its due times move with it). Each
+   copied event is hashed through `cases.eventstore.event_hash` (the event store's own
+   canonical encoding), chained to the one before it, numbered as the next leaf of the
+   global log (`ledger_leaf`, the leaf counter), and the case row is the projection the
+   event apply functions build from those events (`cases.rebuild.replay`). So
+   `verify_ledger` and `rebuild_projections --check` pass on the result.
+4. Rows go in with COPY, in chunks, one transaction per chunk. A marker row written at the
+   very end says the data is complete; `--reuse` keeps such a database.
+
+Templates that carry personal data (a data subject) or enforcement measures (their own rows
+beside the case) are not copied: copies would share the subject's key or lack the rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+MARKER_TABLE = "bench_queue_data"
+AGENTS_PER_PROVIDER = 25
+BENCH_PASSWORD = "bench-queue-password-2026"  # noqa: S105 - a bench database's throwaway login
+BENCH_USERNAME = "bench-queue-agent"
+SECOND_PROVIDER = "bench-provider-b"
+CHUNK_CASES = 20_000
+
+# How often each kind of template is copied: most cases are long finished, a few are open.
+# (state of the complaint template, weight); other kinds share OTHER_KINDS_WEIGHT.
+COMPLAINT_WEIGHTS = {
+    "closed": 70.0,
+    "rejected_closed": 8.0,
+    "resolved": 2.0,
+    "submitted": 4.0,
+    "submitted_assigned": 2.0,
+    "triaged": 3.0,
+    "investigating": 3.0,
+    "awaiting_complainant": 1.5,
+    "investigating_again": 1.0,
+    "noted": 0.5,
+}
+OTHER_KINDS_WEIGHT = 5.0
+# Open cases were filed in the last weeks; finished ones over the past year.
+OPEN_SHIFT_DAYS = (-21.0, 0.5)
+DONE_SHIFT_DAYS = (-400.0, -21.0)
+
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+_PERSON_KEYS = frozenset({"assignee_id", "original_decider", "user_id"})
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- Templates ------------------------------------------------------------------------------
+
+
+@dataclass
+class Template:
+    name: str
+    case_id: uuid.UUID
+    reference: str
+    organisation_id: int
+    events: list[dict[str, Any]]  # type, schema_version, data, metadata, offset (timedelta)
+    open: bool
+    weight: float = 1.0
+
+
+@dataclass
+class World:
+    providers: list[int]
+    # organisation id -> its agents' user ids
+    agents: dict[int, list[int]]
+    template_staff: set[int]
+    bench_user_id: int
+    templates: list[Template] = field(default_factory=list)
+
+
+def _complaint_templates(provider: Any, agent: Any) -> dict[str, uuid.UUID]:
+    """Complaints in each state of their lifecycle, made through the commands."""
+    from accounts.actors import Actor
+    from cases import commands
+
+    public = Actor.public(request_id="bench-template")
+    staff = Actor.for_user(agent, request_id="bench-template")
+    made: dict[str, uuid.UUID] = {}
+
+    def submit(number: int) -> uuid.UUID:
+        return commands.complaint_submit(
+            organisation=provider,
+            actor=public,
+            category=["unlabelled_synthetic", "label_removed", "impersonation_fraud", "false_information"][number % 4],
+            description=f"合成视频没有标识 Synthetic video without a label, template {number}.",
+            content_urls=[f"https://video.example.com/v/template-{number}"],
+        ).case.id
+
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("complaint_assign", {"assignee_id": agent.pk}),
+        ("complaint_accept", {"note": "Within scope of the labelling rules."}),
+        ("complaint_start_investigation", {}),
+        ("complaint_request_information", {"question": "Where did you first see the video?"}),
+        ("complaint_receive_information", {"text": "On the provider's short-video feed."}),
+        ("complaint_resolve", {"outcome": "no_violation", "measures": [], "summary": "The label was present."}),
+        ("complaint_close", {}),
+    ]
+    stops = {
+        "submitted": 0,
+        "submitted_assigned": 1,
+        "triaged": 2,
+        "investigating": 3,
+        "awaiting_complainant": 4,
+        "investigating_again": 5,
+        "resolved": 6,
+        "closed": 7,
+    }
+    for number, (name, stop) in enumerate(stops.items()):
+        case_id = submit(number)
+        for version, (command, arguments) in enumerate(steps[:stop], start=1):
+            getattr(commands, command)(case_id=case_id, actor=staff, expected_version=version, **arguments)
+        made[name] = case_id
+    # Most complaints are closed without a question to the filer: the common, shorter path.
+    case_id = submit(98)
+    for version, index in enumerate((0, 1, 2, 5, 6), start=1):
+        command, arguments = steps[index]
+        getattr(commands, command)(case_id=case_id, actor=staff, expected_version=version, **arguments)
+    made["closed"] = case_id
+    case_id = submit(99)
+    for version, (command, arguments) in enumerate(steps[:3], start=1):
+        getattr(commands, command)(case_id=case_id, actor=staff, expected_version=version, **arguments)
+    commands.case_note_add(case_id=case_id, actor=staff, expected_version=4, note="Called the uploader; no answer.")
+    made["noted"] = case_id
+    return made
+
+
+def build_world() -> World:
+    """Seed the demo data, the templates, the second provider and the staff of both."""
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+
+    from accounts.models import Organisation, Role, User
+    from cases.eventstore import Event
+    from cases.models import EnforcementMeasure
+    from cases.models import Case
+    from ledger.log import LEDGER_STREAM_ID
+
+    call_command("seed_demo", force=True, verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    provider = Organisation.objects.get(slug="demo-provider")
+    regulator = Organisation.objects.get(slug="demo-regulator")
+    template_agent = User.objects.get(username="agent")
+    second = Organisation.objects.create(slug=SECOND_PROVIDER, name="Bench provider B", kind="provider")
+    regulator.supervised_providers.add(second)
+    password = make_password(BENCH_PASSWORD)
+    agents: dict[int, list[int]] = {}
+    for organisation in (provider, second):
+        users = [
+            User(
+                username=f"bench-{organisation.pk}-agent-{number}",
+                role=Role.AGENT,
+                organisation=organisation,
+                password=password,
+            )
+            for number in range(AGENTS_PER_PROVIDER)
+        ]
+        User.objects.bulk_create(users)
+        agents[organisation.pk] = list(
+            User.objects.filter(username__startswith=f"bench-{organisation.pk}-agent-").values_list("pk", flat=True)
+        )
+    me = User.objects.create(
+        username=BENCH_USERNAME, role=Role.AGENT, organisation=provider, password=password
+    )
+    agents[provider.pk].append(me.pk)
+
+    complaints = _complaint_templates(provider, template_agent)
+    template_staff = set(
+        User.objects.filter(organisation=provider).exclude(pk__in=agents[provider.pk]).values_list("pk", flat=True)
+    )
+    world = World(
+        providers=[provider.pk, second.pk], agents=agents, template_staff=template_staff, bench_user_id=me.pk
+    )
+
+    measured = set(EnforcementMeasure.objects.values_list("case_id", flat=True))
+    named = {case_id: name for name, case_id in complaints.items()}
+    rejected = (
+        Case.objects.filter(kind="complaint", state="closed", organisation=provider, subject_id__isnull=True)
+        .filter(id__in=Event.objects.filter(type="complaint.rejected").values("stream_id"))
+        .first()
+    )
+    others = []
+    for case in Case.objects.filter(organisation=provider).order_by("created_at"):
+        if case.subject_id or case.id in measured or case.kind == "feature_entry":
+            continue
+        name = named.get(case.id)
+        if name is None and case.kind == "complaint":
+            if rejected is None or case.id != rejected.id:
+                continue
+            name = "rejected_closed"
+        events = list(Event.objects.filter(stream_id=case.id).exclude(stream_id=LEDGER_STREAM_ID).order_by("stream_version"))
+        start = events[0].occurred_at
+        template = Template(
+            name=name or f"{case.kind}:{case.state}",
+            case_id=case.id,
+            reference=case.reference,
+            organisation_id=case.organisation_id,
+            events=[
+                {
+                    "type": e.type,
+                    "schema_version": e.schema_version,
+                    "data": e.data,
+                    "metadata": e.metadata,
+                    "offset": e.occurred_at - start,
+                    "start": start,
+                }
+                for e in events
+            ],
+            open=case.due_at is not None or case.paused_at is not None,
+        )
+        if name in COMPLAINT_WEIGHTS:
+            template.weight = COMPLAINT_WEIGHTS[name]
+        else:
+            others.append(template)
+        world.templates.append(template)
+    for template in others:
+        template.weight = OTHER_KINDS_WEIGHT / len(others)
+    return world
+
+
+# --- Copies ---------------------------------------------------------------------------------
+
+
+def _reference_body(number: int) -> str:
+    from cases.references import REFERENCE_ALPHABET
+
+    base = len(REFERENCE_ALPHABET)
+    # Spread consecutive numbers over the alphabet; 30**8 is prime to the multiplier.
+    value = (number * 48_271 + 7_919) % base**8
+    chars = []
+    for _ in range(8):
+        value, digit = divmod(value, base)
+        chars.append(REFERENCE_ALPHABET[digit])
+    return "".join(chars)
+
+
+class Copier:
+    """Rewrites a template's events for one new case."""
+
+    def __init__(self, world: World, seed: int) -> None:
+        self.world = world
+        self.random = random.Random(seed)
+        self.now = dt.datetime.now(dt.UTC)
+
+    def rewrite(self, value: Any, mapping: dict[Any, Any], shift: dt.timedelta, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: self.rewrite(v, mapping, shift, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.rewrite(v, mapping, shift) for v in value]
+        if isinstance(value, str):
+            if value in mapping:
+                return mapping[value]
+            if _ISO_DATETIME.match(value):
+                moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00")) + shift
+                return moment.isoformat(timespec="milliseconds")
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            if key == "organisation_id":
+                return mapping.get(("org", value), value)
+            if key in _PERSON_KEYS:
+                return mapping.get(("user", value), value)
+        return value
+
+    def copy(self, template: Template, reference: str) -> tuple[uuid.UUID, dt.datetime, list[dict[str, Any]]]:
+        rnd = self.random
+        organisation = self.world.providers[0] if rnd.random() < 0.6 else self.world.providers[1]
+        agent = rnd.choice(self.world.agents[organisation])
+        case_id = uuid.UUID(int=rnd.getrandbits(128), version=4)
+        low, high = OPEN_SHIFT_DAYS if template.open else DONE_SHIFT_DAYS
+        start = self.now + dt.timedelta(days=rnd.uniform(low, high))
+        mapping: dict[Any, Any] = {
+            str(template.case_id): str(case_id),
+            template.reference: reference,
+            ("org", template.organisation_id): organisation,
+        }
+        for user in self.world.template_staff:
+            mapping[("user", user)] = agent
+        events = []
+        shift = start - template.events[0]["start"]
+        for number, event in enumerate(template.events):
+            occurred = start + event["offset"]
+            data = self.rewrite(event["data"], mapping, shift)
+            if number == 0 and "priority" in data:
+                data["priority"] = rnd.choices((1, 2, 3, 4), weights=(20, 55, 20, 5))[0]
+            metadata = self.rewrite(event["metadata"], mapping, shift)
+            events.append({**event, "data": data, "metadata": metadata, "occurred_at": occurred})
+        return case_id, start, events
+
+
+# --- COPY -----------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = str(value)
+    if "\\" in text or "\n" in text or "\t" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    return text
+
+
+def _line(values: Iterator[Any] | list[Any]) -> str:
+    return "\t".join(_text(v) for v in values) + "\n"
+
+
+def generate(connection_url: str, total: int, seed: int = 2026) -> float:
+    """Write `total` cases (Django must be set up on the database); return the seconds taken."""
+    import psycopg
+    from django.db import connection
+
+    from cases.eventstore import Event, event_hash
+    from cases.rebuild import replay
+
+    started = time.perf_counter()
+    world = build_world()
+    log(f"templates: {len(world.templates)} ({', '.join(sorted(t.name for t in world.templates))})")
+    copier = Copier(world, seed)
+    weights = [t.weight for t in world.templates]
+    from cases.models import Case
+
+    columns = [f.column for f in Case._meta.concrete_fields]
+    attnames = [f.attname for f in Case._meta.concrete_fields]
+    existing = set(Case.objects.values_list("reference", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(position), 0) FROM cases_event")
+        position = cursor.fetchone()[0]
+        cursor.execute("SELECT size FROM ledger_leafcounter WHERE id = 1")
+        leaf = cursor.fetchone()[0]
+    connection.close()
+
+    event_sql = (
+        "COPY cases_event (position, stream_id, stream_version, type, schema_version, data, metadata, "
+        "occurred_at, previous_hash, hash) FROM STDIN"
+    )
+    leaf_sql = 'COPY ledger_leaf ("index", position, event_hash) FROM STDIN'
+    case_sql = f"COPY cases_case ({', '.join(columns)}) FROM STDIN"
+    number = 0
+    events_written = 0
+    with psycopg.connect(connection_url) as raw:
+        while number < total:
+            size = min(CHUNK_CASES, total - number)
+            case_lines: list[str] = []
+            event_lines: list[str] = []
+            leaf_lines: list[str] = []
+            for _ in range(size):
+                number += 1
+                template = copier.random.choices(world.templates, weights)[0]
+                prefix = template.reference[0]
+                reference = f"{prefix}-{_reference_body(number)[:4]}-{_reference_body(number)[4:]}"
+                while reference in existing:
+                    number += 1
+                    reference = f"{prefix}-{_reference_body(number)[:4]}-{_reference_body(number)[4:]}"
+                case_id, _start, copies = copier.copy(template, reference)
+                previous = "0" * 64
+                stored: list[Event] = []
+                for version, event in enumerate(copies, start=1):
+                    digest = event_hash(
+                        stream_id=case_id,
+                        stream_version=version,
+                        type=event["type"],
+                        schema_version=event["schema_version"],
+                        data=event["data"],
+                        metadata=event["metadata"],
+                        occurred_at=event["occurred_at"],
+                        previous_hash=previous,
+                    )
+                    position += 1
+                    stored.append(
+                        Event(
+                            position=position,
+                            stream_id=case_id,
+                            stream_version=version,
+                            type=event["type"],
+                            schema_version=event["schema_version"],
+                            data=event["data"],
+                            metadata=event["metadata"],
+                            occurred_at=event["occurred_at"],
+                            previous_hash=previous,
+                            hash=digest,
+                        )
+                    )
+                    event_lines.append(
+                        _line(
+                            [
+                                position,
+                                case_id,
+                                version,
+                                event["type"],
+                                event["schema_version"],
+                                event["data"],
+                                event["metadata"],
+                                event["occurred_at"],
+                                previous,
+                                digest,
+                            ]
+                        )
+                    )
+                    leaf_lines.append(f"{leaf}\t{position}\t{digest}\n")
+                    leaf += 1
+                    previous = digest
+                case = replay(stored)
+                values = [getattr(case, name) for name in attnames]
+                case_lines.append(_line(values))
+                events_written += len(stored)
+            with raw.transaction():
+                for statement, lines in ((case_sql, case_lines), (event_sql, event_lines), (leaf_sql, leaf_lines)):
+                    with raw.cursor().copy(statement) as copy:
+                        copy.write("".join(lines))
+                raw.execute("UPDATE ledger_leafcounter SET size = %s WHERE id = 1", [leaf])
+            elapsed = time.perf_counter() - started
+            print(
+                f"generated {number:,}/{total:,} cases, {events_written:,} events ({elapsed:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
+        raw.execute("SELECT setval(pg_get_serial_sequence('cases_event', 'position'), %s)", [position])
+        raw.execute(f"CREATE TABLE {MARKER_TABLE} (cases bigint, events bigint, bench_user_id bigint, seconds float)")
+        raw.commit()
+        raw.autocommit = True
+        raw.execute("VACUUM ANALYZE cases_case")
+        raw.execute("VACUUM ANALYZE cases_event")
+        raw.execute("VACUUM ANALYZE ledger_leaf")
+        seconds = time.perf_counter() - started
+        raw.execute(
+            f"INSERT INTO {MARKER_TABLE} VALUES (%s, %s, %s, %s)",  # noqa: S608 - a constant table name
+            [number, events_written, world.bench_user_id, seconds],
+        )
+    return seconds
+
+
+def completed(connection_url: str) -> dict[str, Any] | None:
+    """What the marker says of a complete generated database, or None."""
+    import psycopg
+
+    try:
+        with psycopg.connect(connection_url) as raw:
+            row = raw.execute(
+                f"SELECT cases, events, bench_user_id, seconds FROM {MARKER_TABLE}"  # noqa: S608
+            ).fetchone()
+    except psycopg.Error:
+        return None
+    if row is None:
+        return None
+    return {"cases": row[0], "events": row[1], "bench_user_id": row[2], "seconds": row[3]}
