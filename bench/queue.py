@@ -28,7 +28,6 @@ import argparse
 import http.client
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -204,7 +203,7 @@ def page_combinations(quick: bool) -> list[dict[str, str]]:
             for due in ({}, {"due": "at_risk"}, {"due": "overdue"}):
                 found.append({**base, **assigned, **due})
     if quick:
-        found = found[::13] + [{"kind": "appeal", "mine": "on"}, {"mine": "on"}]
+        found = [*found[::13], {"kind": "appeal", "mine": "on"}, {"mine": "on"}]
     return found
 
 
@@ -217,9 +216,11 @@ def api_combinations(quick: bool) -> list[dict[str, str]]:
         kind_state.append({"kind": d.kind})
         kind_state += [{"kind": d.kind, "state": s} for s in d.states]
     kind_state += [{"state": s} for s in sorted({s for d in kinds for s in d.states})]
-    found = [{**base, **assigned} for base in kind_state for assigned in ({}, {"assigned": "me"}, {"assigned": "unassigned"})]
+    found = [
+        {**base, **assigned} for base in kind_state for assigned in ({}, {"assigned": "me"}, {"assigned": "unassigned"})
+    ]
     if quick:
-        found = found[::11] + [{"kind": "appeal", "assigned": "me"}]
+        found = [*found[::11], {"kind": "appeal", "assigned": "me"}]
     return found
 
 
@@ -301,24 +302,28 @@ def report(results: list[Measured], title: str) -> None:
         if chosen:
             every = [t for m in chosen for t in m.times]
             print(
-                f"  {page} pages: all requests p50 {percentile(every, 0.5):.1f} ms, p95 {percentile(every, 0.95):.1f} ms;"
+                f"  {page} pages: all requests p50 {percentile(every, 0.5):.1f} ms,"
+                f" p95 {percentile(every, 0.95):.1f} ms;"
                 f" worst combination p95 {max(m.p95 for m in chosen):.1f} ms;"
                 f" SQL queries {min(m.queries for m in chosen)}-{max(m.queries for m in chosen)}"
             )
 
 
-def rows_for(results: list[Measured], what: str, cases: str, baseline: tuple[str, float] | None) -> list[dict[str, Any]]:
+def rows_for(
+    results: list[Measured], what: str, cases: str, baseline: tuple[str, float] | None
+) -> list[dict[str, Any]]:
     rows = []
     for page in ("first", "deep"):
         chosen = [m for m in results if m.page == page]
         if not chosen:
             continue
         worst = max(chosen, key=lambda m: m.p95)
+        queries = f"{min(m.queries for m in chosen)}-{max(m.queries for m in chosen)}"
         every = [t for m in chosen for t in m.times]
         ours = percentile(every, 0.95)
         row: dict[str, Any] = {
             "workload": f"queue, {page} page, {what}, {cases} cases, {len(chosen)} filter combinations (p95 of all)",
-            "ours": f"{ours:.1f} ms p95 (p50 {percentile(every, 0.5):.1f}; SQL {min(m.queries for m in chosen)}-{max(m.queries for m in chosen)})",
+            "ours": f"{ours:.1f} ms p95 (p50 {percentile(every, 0.5):.1f}; SQL {queries})",
             "baseline": None,
             "baseline_name": None,
             "ratio": None,
@@ -411,8 +416,10 @@ def helpdesk_baseline(tickets: int, repeat: int, reuse: bool) -> tuple[str, floa
         client = Client(port, f"sessionid={session}")
         # The list page is a shell; the tickets come from the JSON its table asks for.
         page = "/tickets/"
-        data = "/datatables_ticket_list/" + "?" + urlencode(
-            {"draw": 1, "start": 0, "length": 25, "order[0][column]": 0, "order[0][dir]": "asc"}
+        data = (
+            "/datatables_ticket_list/"
+            + "?"
+            + urlencode({"draw": 1, "start": 0, "length": 25, "order[0][column]": 0, "order[0][dir]": "asc"})
         )
         status, body, _ms = client.get(page)
         if status != 200:
@@ -427,7 +434,11 @@ def helpdesk_baseline(tickets: int, repeat: int, reuse: bool) -> tuple[str, floa
                 print(f"  django-helpdesk ticket data answered {status}: {body[:200]!r}; page alone measured")
                 second = 0.0
             times.append(first + second)
-    return "django-helpdesk staff ticket list (page + its data), 100k tickets", percentile(times, 0.5), percentile(times, 0.95)
+    return (
+        "django-helpdesk staff ticket list (page + its data), 100k tickets",
+        percentile(times, 0.5),
+        percentile(times, 0.95),
+    )
 
 
 # --- Main -----------------------------------------------------------------------------------
@@ -442,6 +453,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, help="Requests per page (default 9; quick 3).")
     parser.add_argument("--no-baseline", action="store_true", help="Skip django-helpdesk.")
     parser.add_argument("--database", help="Bench database name (default queue_bench_million).")
+    parser.add_argument("--generate-only", action="store_true", help="Make (or keep) the data; measure nothing.")
     return parser.parse_args()
 
 
@@ -477,6 +489,8 @@ def main() -> None:
     url = f"{SERVER}/{name}"
     print(f"bench/queue.py: {cases:,} cases, {repeat} requests per page; load average before {load_average()}")
     data = prepare_data(url, cases, args.reuse)
+    if args.generate_only:
+        return
 
     from django.test import Client as DjangoClient
 
@@ -492,13 +506,19 @@ def main() -> None:
     results: list[Measured] = []
     api_results: list[Measured] = []
     admin: list[Measured] = []
-    with uvicorn_server("tracker", ROOT / ".venv" / "bin" / "python", "tracker.asgi:application", ROOT, tracker_environment(url)) as port:
+    with uvicorn_server(
+        "tracker", ROOT / ".venv" / "bin" / "python", "tracker.asgi:application", ROOT, tracker_environment(url)
+    ) as port:
         client = Client(port, cookie)
         print(f"Queue page, load {load_average()}")
-        results = measure_combinations(client, django_client, actor, page_combinations(args.quick), api=False, repeat=repeat)
+        results = measure_combinations(
+            client, django_client, actor, page_combinations(args.quick), api=False, repeat=repeat
+        )
         report(results, f"Staff queue page (/staff/), load {load_average()}")
         print(f"Staff API list, load {load_average()}")
-        api_results = measure_combinations(client, django_client, actor, api_combinations(args.quick), api=True, repeat=repeat)
+        api_results = measure_combinations(
+            client, django_client, actor, api_combinations(args.quick), api=True, repeat=repeat
+        )
         report(api_results, f"Staff API list (/api/v1/staff/cases/), load {load_average()}")
         admin_user = User.objects.filter(is_superuser=True).first()
         if admin_user is not None:
@@ -510,7 +530,10 @@ def main() -> None:
                 times = client_admin.timed(path, repeat)
                 queries, _size = count_queries(admin_client, path)
                 admin.append(Measured("admin", "first", {"path": path}, times, queries, 0))
-                print(f"Admin {path}: p50 {admin[-1].p50:.1f} ms, p95 {admin[-1].p95:.1f} ms, {queries} queries, load {load_average()}")
+                print(
+                    f"Admin {path}: p50 {admin[-1].p50:.1f} ms, p95 {admin[-1].p95:.1f} ms, {queries} queries,"
+                    f" load {load_average()}"
+                )
 
     baseline = None
     if not args.no_baseline:

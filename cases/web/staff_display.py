@@ -24,6 +24,7 @@ from cases.web.staff_history import policy_version_text, working_time_text
 
 if TYPE_CHECKING:
     from cases.account_queries import AccountMeasure
+    from cases.eventstore import Event
     from cases.models import Evidence
     from cases.web.staff_history import LabelFindingView
 
@@ -296,14 +297,20 @@ class EvidenceRow:
     finding: LabelFindingView | None
 
 
-def evidence_rows(case: Case, evidence: list[Evidence], history: CaseHistory) -> list[EvidenceRow]:
-    """Each file with its download link and what the last check of its AIGC label found."""
+def label_check_events(history: CaseHistory) -> list[Event]:
+    """The label checks among the history's entries (all of them when it is complete)."""
+    return [entry.event for entry in history.entries if entry.event.type == CaseEvent.SYNTHETIC_LABEL_CHECKED]
+
+
+def evidence_rows(case: Case, evidence: list[Evidence], checks: list[Event]) -> list[EvidenceRow]:
+    """Each file with its download link and what the last check of its AIGC label found
+    (`checks`: the case's label-check events, in order)."""
     from cases.web.staff_history import label_finding
 
     findings = {
-        str(entry.event.data.get("evidence_id")): label_finding(entry.event.data)
-        for entry in history.entries
-        if entry.event.type == CaseEvent.SYNTHETIC_LABEL_CHECKED and isinstance(entry.event.data, dict)
+        str(event.data.get("evidence_id")): label_finding(event.data)
+        for event in checks
+        if event.type == CaseEvent.SYNTHETIC_LABEL_CHECKED and isinstance(event.data, dict)
     }
     return [
         EvidenceRow(
