@@ -25,18 +25,13 @@ Prints a detailed report and, with --json OUT, the rows of the `make bench` tabl
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import os
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 # This file's name is also the standard library's `queue`, which the server and database
 # libraries import: the bench directory goes to the end of the path, so that they find theirs
@@ -44,122 +39,21 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 _BENCH = str(Path(__file__).resolve().parent)
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(_BENCH)] + [_BENCH]
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out" / "queue"
-SERVER = "postgres://postgres@127.0.0.1:5432"
-DATABASE = "queue_bench_million"
-QUICK_DATABASE = "queue_bench_quick"
 TARGET_MS = 50.0
-SECRET_KEY = "bench-queue-only-never-deployed"  # noqa: S105
 
-
-# --- Helpers that belong in a shared bench module ------------------------------------------
-
-
-def load_average() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = share * (len(ordered) - 1)
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = urlsplit(url).path.lstrip("/")
-    if "bench" not in name or not name.startswith("queue_"):
-        raise SystemExit(f"Refusing to drop database {name!r}: it must start with 'queue_' and contain 'bench'.")
-    maintenance = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def tracker_environment(url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")}
-    env.update(
-        DATABASE_URL=url,
-        DB_POOL="1",
-        DEBUG="0",
-        SECRET_KEY=SECRET_KEY,
-        # The in-process client (for query counts) is "testserver".
-        ALLOWED_HOSTS="127.0.0.1,testserver",
-        # Plain HTTP on loopback, as a server behind a TLS-terminating proxy sees it.
-        SECURE_SSL_REDIRECT="0",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        LOG_LEVEL="WARNING",
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        TRACKER_VAR_DIR=str(OUT / "tracker-var"),
-    )
-    return env
-
-
-def setup_django(url: str, *, migrate: bool) -> None:
-    os.environ.update(tracker_environment(url))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tracker.settings"
-    # The in-process client for query counts reads the same database without a pool.
-    os.environ["DB_POOL"] = "0"
-    sys.path.insert(0, str(ROOT))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    if migrate:
-        call_command("migrate", verbosity=0, interactive=False)
-
-
-@contextmanager
-def uvicorn_server(name: str, python: Path, app: str, cwd: Path, env: dict[str, str]) -> Iterator[int]:
-    from submissions import UVICORN_OPTIONS, free_port, stop, wait_until_listening
-
-    OUT.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    log_path = OUT / f"{name}-server.log"
-    command = [str(python), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), *UVICORN_OPTIONS]
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-        try:
-            wait_until_listening(process, port, log_path)
-            yield port
-        finally:
-            stop(process)
-
-
-# --- The client -----------------------------------------------------------------------------
-
-
-class Client:
-    """One keep-alive HTTP connection carrying a session cookie."""
-
-    def __init__(self, port: int, cookie: str) -> None:
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.cookie = cookie
-
-    def get(self, path: str) -> tuple[int, bytes, float]:
-        started = time.perf_counter()
-        self.connection.request("GET", path, headers={"Cookie": self.cookie, "Accept": "text/html,application/json"})
-        response = self.connection.getresponse()
-        body = response.read()
-        return response.status, body, (time.perf_counter() - started) * 1000
-
-    def timed(self, path: str, repeat: int) -> list[float]:
-        times = []
-        for _ in range(repeat):
-            status, body, ms = self.get(path)
-            if status != 200:
-                raise SystemExit(f"GET {path} answered {status}: {body[:300]!r}")
-            times.append(ms)
-        return times
+from queue_data import (  # noqa: E402 - after the path is set
+    DATABASE,
+    QUICK_DATABASE,
+    ROOT,
+    SERVER,
+    Client,
+    load_average,
+    percentile,
+    prepare_data,
+    recreate_database,
+    tracker_environment,
+    uvicorn_server,
+)
 
 
 @dataclass
@@ -455,30 +349,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database", help="Bench database name (default queue_bench_million).")
     parser.add_argument("--generate-only", action="store_true", help="Make (or keep) the data; measure nothing.")
     return parser.parse_args()
-
-
-def prepare_data(url: str, cases: int, reuse: bool) -> dict[str, Any]:
-    import queue_data
-
-    found = queue_data.completed(url) if reuse else None
-    if found is not None and found["cases"] >= cases:
-        print(
-            f"Data: reusing {urlsplit(url).path[1:]}: {found['cases']:,} cases, {found['events']:,} events "
-            f"(generated earlier in {found['seconds']:.0f} s)"
-        )
-        setup_django(url, migrate=True)
-        return found
-    print(f"Data: generating {cases:,} cases into {urlsplit(url).path[1:]} (load before {load_average()})")
-    recreate_database(url)
-    setup_django(url, migrate=True)
-    seconds = queue_data.generate(url, cases)
-    found = queue_data.completed(url)
-    assert found is not None
-    print(
-        f"Data: {found['cases']:,} cases, {found['events']:,} events generated in {seconds:.0f} s "
-        f"({found['events'] / seconds:,.0f} events/s; load after {load_average()})"
-    )
-    return found
 
 
 def main() -> None:

@@ -187,7 +187,8 @@ def case_controls(
 def _before(request: HttpRequest) -> int | None:
     """The `?before=` of a page of older history: a version number, or None for the latest."""
     value = request.GET.get("before", "")
-    return int(value) if value.isdigit() and 0 < len(value) <= 9 else None
+    # Nothing comes before the first event: such a link shows the latest ones.
+    return int(value) if value.isdigit() and len(value) <= 9 and int(value) > 1 else None
 
 
 def render_case_page(
