@@ -38,7 +38,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[: self.CAP].count()
+        cases: QuerySet[Case] = self.object_list  # type: ignore[assignment]  # the admin's queryset
+        return cases.order_by()[: self.CAP].count()
 
 
 class KindFilter(admin.SimpleListFilter):
@@ -85,11 +86,12 @@ class OrganisationFilter(admin.SimpleListFilter):
 
         organisations = Organisation.objects.order_by("name")
         if not administers(request.user):
-            organisations = organisations.filter(pk=getattr(request.user, "organisation_id", None))
+            organisations = organisations.filter(pk__in=[getattr(request.user, "organisation_id", None)])
         return [(str(o.pk), o.name) for o in organisations]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Case]) -> QuerySet[Case]:
-        return queryset.filter(organisation_id=self.value()) if self.value() else queryset
+        value = self.value()
+        return queryset.filter(organisation_id=value) if value else queryset
 
 
 @admin.register(Case, site=site)

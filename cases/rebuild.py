@@ -95,8 +95,7 @@ def rebuild_projections(*, check: bool, progress: Callable[[int, int], None] | N
 
     def flush() -> None:
         stored = {
-            row["id"]: row
-            for row in Case.objects.filter(pk__in=[case.id for case in batch]).values(*PROJECTED_NAMES)
+            row["id"]: row for row in Case.objects.filter(pk__in=[case.id for case in batch]).values(*PROJECTED_NAMES)
         }
         measures: dict[uuid.UUID, list[EnforcementMeasure]] = {}
         for row in EnforcementMeasure.objects.filter(case_id__in=[case.id for case in batch]):

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-
 from django.db import connection, transaction
 
 from cases.eventstore import ChainBreak, Event, stored_events, verify_chain
