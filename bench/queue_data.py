@@ -66,7 +66,15 @@ COMPLAINT_WEIGHTS = {
     "investigating_again": 1.0,
     "noted": 0.5,
 }
-OTHER_KINDS_WEIGHT = 5.0
+# The other kinds, per kind (shared by its templates): appeals and rumours now and then,
+# incidents rarely, and what a regulator sends a provider (orders, reports) very rarely.
+OTHER_KIND_WEIGHTS = {
+    "appeal": 1.0,
+    "rumor": 1.0,
+    "incident": 0.3,
+    "rectification_order": 0.01,
+    "regulator_report": 0.01,
+}
 # Open cases were filed in the last weeks; finished ones over the past year.
 OPEN_SHIFT_DAYS = (-21.0, 0.5)
 DONE_SHIFT_DAYS = (-400.0, -21.0)
@@ -352,8 +360,9 @@ def build_world() -> World:
         else:
             others.append(template)
         world.templates.append(template)
-    for template in others:
-        template.weight = OTHER_KINDS_WEIGHT / len(others)
+    kinds = [t.name.split(":")[0] for t in others]
+    for template, kind in zip(others, kinds, strict=True):
+        template.weight = OTHER_KIND_WEIGHTS.get(kind, 0.1) / kinds.count(kind)
     return world
 
 
