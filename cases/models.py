@@ -144,8 +144,12 @@ class Case(FSMModelMixin, models.Model):
         indexes = [
             # Queues: by deadline, then by age. Cases with no running deadline sort by age
             # alone, which "due_at IS NULL" cannot take from the first two: partial indexes.
+            # The assignee rides along (not a key) so that the counts of open cases per kind,
+            # mine and unassigned, are read from this index alone (`queue_counts`).
             models.Index(
-                fields=["organisation", "kind", "state", "due_at", "created_at", "id"], name="case_queue_idx2"
+                fields=["organisation", "kind", "state", "due_at", "created_at", "id"],
+                name="case_queue_idx3",
+                include=["assignee"],
             ),
             models.Index(fields=["organisation", "due_at", "created_at", "id"], name="case_org_due_idx2"),
             models.Index(
