@@ -76,11 +76,11 @@ def queue_rows(cases: list[Case], *, now: dt.datetime) -> list[QueueRow]:
     url_pattern = case_url(_ANY_CASE)
     labels: dict[tuple[str, Any], str] = {}
 
-    def label(what: str, value: Any, make: Callable[[], str]) -> str:
+    def label(what: str, value: Any, make: Callable[..., str], *arguments: Any) -> str:
         # Kinds, states and priorities repeat down the page: each is worded once.
         key = (what, value)
         if key not in labels:
-            labels[key] = make()
+            labels[key] = make(*arguments)
         return labels[key]
 
     rows = []
@@ -93,9 +93,9 @@ def queue_rows(cases: list[Case], *, now: dt.datetime) -> list[QueueRow]:
                 case=case,
                 assignable=case.state in declaration.open_states,
                 url=url_pattern.replace(str(_ANY_CASE), case_id),
-                kind=label("kind", case.kind, lambda c=case: kind_text(c.kind)),
-                state=label("state", (case.kind, case.state), lambda c=case: c.state_label),
-                priority=label("priority", case.priority, lambda c=case: choice_text(Priority, c.priority)),
+                kind=label("kind", case.kind, kind_text, case.kind),
+                state=label("state", (case.kind, case.state), declaration.staff_state, case.state),
+                priority=label("priority", case.priority, choice_text, Priority, case.priority),
                 urgent=case.priority >= Priority.HIGH,
                 assignee=case.assignee.username if case.assignee else "",
                 due=staff_time(due_at),
