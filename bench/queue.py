@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -302,23 +303,25 @@ def helpdesk_baseline(tickets: int, repeat: int, reuse: bool) -> tuple[str, floa
         client = Client(port, f"sessionid={session}")
         # The list page is a shell; the tickets come from the JSON its table asks for.
         page = "/tickets/"
-        data = (
-            "/datatables_ticket_list/"
-            + "?"
-            + urlencode({"draw": 1, "start": 0, "length": 25, "order[0][column]": 0, "order[0][dir]": "asc"})
-        )
         status, body, _ms = client.get(page)
         if status != 200:
             print(f"  django-helpdesk ticket list answered {status}; no baseline")
             return None
+        # The address of the table's data carries the list's query, encoded, in the page.
+        found = re.search(rb'"url": "([^"]*datatables_ticket_list/[^"]*)"', body)
+        if found is None:
+            print("  django-helpdesk ticket list names no data address; no baseline")
+            return None
+        order = {"draw": 1, "start": 0, "length": 25, "order[0][column]": 0, "order[0][dir]": "asc"}
+        data = found.group(1).decode() + "?" + urlencode(order)
         client.get(data)
         times = []
         for _ in range(repeat):
             _s, _b, first = client.get(page)
             status, body, second = client.get(data)
             if status != 200:
-                print(f"  django-helpdesk ticket data answered {status}: {body[:200]!r}; page alone measured")
-                second = 0.0
+                print(f"  django-helpdesk ticket data answered {status}: {body[:200]!r}; no baseline")
+                return None
             times.append(first + second)
     return (
         "django-helpdesk staff ticket list (page + its data), 100k tickets",
