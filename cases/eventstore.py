@@ -14,10 +14,10 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DEFAULT_DB_ALIAS, models
+from django.db import DEFAULT_DB_ALIAS, connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -191,12 +191,91 @@ def stream_events(stream_id: uuid.UUID) -> models.QuerySet[Event]:
     return Event.objects.filter(stream_id=stream_id).order_by("stream_version")
 
 
+# --- Reading the whole log ------------------------------------------------------------------
+
+
+class StoredEvent(NamedTuple):
+    """An event as plain values, for reading the whole log: a model instance per event costs
+    more than the checks and the replay made of it. Has what `verify_chain` and the apply
+    functions read of an `Event`."""
+
+    position: int
+    stream_id: uuid.UUID
+    stream_version: int
+    type: str
+    schema_version: int
+    data: Any
+    metadata: Any
+    occurred_at: dt.datetime
+    previous_hash: str
+    hash: str
+
+    def computed_hash(self) -> str:
+        return event_hash(
+            stream_id=self.stream_id,
+            stream_version=self.stream_version,
+            type=self.type,
+            schema_version=self.schema_version,
+            data=self.data,
+            metadata=self.metadata,
+            occurred_at=self.occurred_at,
+            previous_hash=self.previous_hash,
+        )
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LOG_BATCH = 5000
+
+
+def stored_events(
+    *, by_stream: bool, exclude_stream: uuid.UUID | None = None, content: bool = True
+) -> Iterator[Event | StoredEvent]:
+    """Every event, by (stream, version) or by position, read in batches.
+
+    On PostgreSQL through a server-side cursor as plain values (times as whole microseconds,
+    exact); elsewhere through the ORM. Without `content`, data and metadata are left out
+    (None) on PostgreSQL: for a walk that needs only where each event is and its hashes.
+    """
+    order = ("stream_id", "stream_version") if by_stream else ("position",)
+    if connection.vendor != "postgresql":
+        events = Event.objects.order_by(*order)
+        if exclude_stream is not None:
+            events = events.exclude(stream_id=exclude_stream)
+        yield from events.iterator(chunk_size=2000)
+        return
+    where = "WHERE stream_id <> %s" if exclude_stream is not None else ""
+    documents = "data::text, metadata::text" if content else "NULL, NULL"
+    sql = (
+        f"SELECT position, stream_id, stream_version, type, schema_version, {documents}, "  # noqa: S608
+        "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint, previous_hash, hash "
+        f"FROM {Event._meta.db_table} {where} ORDER BY {', '.join(order)}"
+    )
+    loads = json.loads
+    delta = dt.timedelta
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, [exclude_stream] if exclude_stream is not None else [])
+        while rows := cursor.fetchmany(LOG_BATCH):
+            for position, stream, version, kind, schema, data, metadata, micros, previous, digest in rows:
+                yield StoredEvent(
+                    position,
+                    stream,
+                    version,
+                    kind,
+                    schema,
+                    loads(data) if content else None,
+                    loads(metadata) if content else None,
+                    _EPOCH + delta(microseconds=micros),
+                    previous,
+                    digest,
+                )
+
+
 # --- Verification ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ChainBreak:
-    event: Event
+    event: Event | StoredEvent
     reason: str
 
     def describe(self) -> str:
@@ -204,7 +283,7 @@ class ChainBreak:
         return f"event #{e.position} (stream {e.stream_id}, version {e.stream_version}, {e.type}): {self.reason}"
 
 
-def verify_chain(events: Iterator[Event]) -> Iterator[ChainBreak | Event]:
+def verify_chain(events: Iterator[Any]) -> Iterator[ChainBreak | Any]:
     """Walk events ordered by (stream, version); yield each event, or a ChainBreak at the
     first event of a stream that does not verify (later events of that stream are skipped)."""
     stream: uuid.UUID | None = None

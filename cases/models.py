@@ -109,6 +109,7 @@ class Case(FSMModelMixin, models.Model):
         null=True,
         blank=True,
         related_name="assigned_cases",
+        db_index=False,  # case_assignee_due_idx starts with it
     )
     subject_id = models.UUIDField(_("data subject"), null=True, blank=True)
     related_case = models.ForeignKey(
@@ -143,8 +144,12 @@ class Case(FSMModelMixin, models.Model):
         indexes = [
             # Queues: by deadline, then by age. Cases with no running deadline sort by age
             # alone, which "due_at IS NULL" cannot take from the first two: partial indexes.
+            # The assignee rides along (not a key) so that the counts of open cases per kind,
+            # mine and unassigned, are read from this index alone (`queue_counts`).
             models.Index(
-                fields=["organisation", "kind", "state", "due_at", "created_at", "id"], name="case_queue_idx2"
+                fields=["organisation", "kind", "state", "due_at", "created_at", "id"],
+                name="case_queue_idx3",
+                include=["assignee"],
             ),
             models.Index(fields=["organisation", "due_at", "created_at", "id"], name="case_org_due_idx2"),
             models.Index(
@@ -155,6 +160,22 @@ class Case(FSMModelMixin, models.Model):
             models.Index(
                 fields=["organisation", "created_at", "id"],
                 name="case_org_undated_idx",
+                condition=models.Q(due_at__isnull=True),
+            ),
+            # A kind's queue whatever the state: without these the kind is a filter on rows
+            # read through the whole organisation's index (most of them finished, undated).
+            models.Index(fields=["organisation", "kind", "due_at", "created_at", "id"], name="case_kind_due_idx"),
+            models.Index(
+                fields=["organisation", "kind", "created_at", "id"],
+                name="case_kind_undated_idx",
+                condition=models.Q(due_at__isnull=True),
+            ),
+            # "Assigned to me" (and "unassigned": assignee IS NULL), in the queue's order; they
+            # also serve the assignee's foreign key, which needs no index of its own.
+            models.Index(fields=["assignee", "due_at", "created_at", "id"], name="case_assignee_due_idx"),
+            models.Index(
+                fields=["assignee", "created_at", "id"],
+                name="case_assignee_undated_idx",
                 condition=models.Q(due_at__isnull=True),
             ),
             # What a regulator sees: the cases addressed to it, by kind and deadline.

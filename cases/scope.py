@@ -65,7 +65,10 @@ def visible_evidence(actor: Actor, case_id: uuid.UUID) -> QuerySet[Evidence]:
 
     if not actor.may_use_workspace:
         return Evidence.objects.none()
-    return Evidence.objects.filter(case_id=case_id, case__in=visible_cases(actor)).order_by("created_at")
+    # The visibility of this one case, not of every case of the organisation: the database
+    # would otherwise be free to read them all to answer it.
+    visible = visible_cases(actor).filter(pk=case_id).values("pk")
+    return Evidence.objects.filter(case_id=case_id, case__in=visible).order_by("created_at")
 
 
 def visible_contact(actor: Actor, case: Case) -> DataSubject | None:

@@ -317,6 +317,15 @@ def targets_for(kind: str, version: int | None = None) -> Targets:
     return policy.targets() if policy is not None else declared_targets(kind)
 
 
+def latest_targets(kinds: list[str]) -> dict[str, Targets]:
+    """The latest policy of each kind, read in one query (what `targets_for` gives one kind)."""
+    latest: dict[str, Targets] = {}
+    # A kind keeps a handful of versions at most: reading them all is one short query.
+    for policy in SlaPolicy.objects.filter(kind__in=kinds).order_by("kind", "-version"):
+        latest.setdefault(policy.kind, policy.targets())
+    return {kind: latest.get(kind) or declared_targets(kind) for kind in kinds}
+
+
 def limits_for(kind: str, priority: int = 0) -> tuple[Limit, Limit]:
     return targets_for(kind).limits(priority)
 

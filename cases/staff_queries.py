@@ -14,6 +14,7 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -21,7 +22,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from cases.actions import Action, OpeningOffer, available_actions, available_openings
-from cases.eventstore import ChainBreak, Event, verify_chain
+from cases.eventstore import ChainBreak, Event
 from cases.kinds import appeal_kinds, declarations, kind_of_event
 from cases.links import case_links
 from cases.models import Case, DataSubject, EnforcementMeasure, Evidence
@@ -62,14 +63,15 @@ DUE_OVERDUE = "overdue"
 def due_filter(due: str, now: dt.datetime) -> Q:
     """Cases whose running deadline has passed (overdue), or falls within the warning time of
     their kind's policy (at risk: the clock worker warns of them)."""
-    from cases.sla import targets_for
+    from cases.sla import latest_targets
 
     if due == DUE_OVERDUE:
         return Q(due_at__lte=now)
     at_risk = Q(pk__in=[])
-    for declaration in declarations():
-        lead = dt.timedelta(hours=targets_for(declaration.kind).warning_hours)
-        at_risk |= Q(kind=declaration.kind, due_at__gt=now, due_at__lte=now + lead)
+    targets = latest_targets([declaration.kind for declaration in declarations()])
+    for kind, target in targets.items():
+        lead = dt.timedelta(hours=target.warning_hours)
+        at_risk |= Q(kind=kind, due_at__gt=now, due_at__lte=now + lead)
     return at_risk
 
 
@@ -127,11 +129,15 @@ class QueuePage:
 def queue_cases(*, actor: Actor, filters: QueueFilters) -> QuerySet[Case]:
     """The organisation's cases that pass the filters, unordered. Each filter is a column of the
     (organisation, kind, state, due_at) index, or the assignee's foreign-key index."""
-    cases = Case.objects.for_actor(actor).select_related("assignee")
+    # The assignee's name is all a queue row shows of them: not their password hash, e-mail...
+    cases = Case.objects.for_actor(actor).select_related("assignee").defer(*_assignee_unshown())
     if filters.kind:
         cases = cases.filter(kind=filters.kind)
     if filters.state:
         cases = cases.filter(state=filters.state)
+        if not filters.kind:
+            # The same cases, said so that the (organisation, kind, state) index can find them.
+            cases = cases.filter(kind__in=[d.kind for d in declarations() if filters.state in d.states])
     if filters.assigned_to_me:
         cases = cases.filter(assignee_id=actor.user_id)
     if filters.unassigned:
@@ -141,6 +147,12 @@ def queue_cases(*, actor: Actor, filters: QueueFilters) -> QuerySet[Case]:
 
         cases = cases.filter(due_filter(filters.due, timezone.now()))
     return cases
+
+
+@cache
+def _assignee_unshown() -> list[str]:
+    shown = {"id", "username"}
+    return [f"assignee__{f.name}" for f in get_user_model()._meta.concrete_fields if f.name not in shown]
 
 
 def open_cases(actor: Actor) -> QuerySet[Case]:
@@ -163,9 +175,13 @@ class QueueCounts:
 
 def queue_counts(*, actor: Actor) -> QueueCounts:
     """Open cases per queue, counted in one query grouped by kind: a count per queue would
-    read the same rows once for each."""
-    rows = (
-        open_cases(actor)
+    read the same rows once for each. Each kind's part is its own SELECT of the UNION, so that
+    each reads only its open states' entries of the (organisation, kind, state ...) index,
+    which carries the assignee: no row of the table is read. (Said as one condition over every
+    kind, the database would read the organisation's whole table.)"""
+    parts = [
+        Case.objects.for_actor(actor)
+        .filter(kind=declaration.kind, state__in=declaration.open_states)
         .order_by()
         .values("kind")
         .annotate(
@@ -173,7 +189,12 @@ def queue_counts(*, actor: Actor) -> QueueCounts:
             mine=Count("id", filter=Q(assignee_id=actor.user_id)),
             unassigned=Count("id", filter=Q(assignee__isnull=True)),
         )
-    )
+        for declaration in declarations()
+        if declaration.open_states
+    ]
+    if not parts:
+        return QueueCounts()
+    rows = parts[0].union(*parts[1:], all=True)
     by_kind: dict[str, int] = {}
     mine = unassigned = 0
     for row in rows:
@@ -328,39 +349,126 @@ class CaseHistory:
     # The chain is intact but stops short of what the case records (its last events are gone).
     missing_tail: bool
     people: dict[int, User] = field(default_factory=dict)
+    # How many events the case's stream holds; `entries` may be a window of them (a page).
+    total: int = 0
 
     @property
     def intact(self) -> bool:
         return self.chain_break is None and not self.missing_tail
 
+    @property
+    def first_shown(self) -> int:
+        return self.entries[0].event.stream_version if self.entries else 0
 
-def case_history(*, actor: Actor, case: Case) -> CaseHistory:
-    """Every event of the case in order, each marked by what `verify_chain` made of it."""
-    events = list(visible_case_events(actor, case.id))
-    verified: set[int] = set()
-    chain_break: ChainBreak | None = None
-    for result in verify_chain(iter(events)):
-        if isinstance(result, ChainBreak):
-            chain_break = result
-        else:
-            verified.add(result.position)
-    broken_at = chain_break.event.position if chain_break is not None else None
-    entries = [
-        HistoryEntry(
-            event=event,
-            verification=VERIFIED
-            if event.position in verified
-            else BROKEN
-            if event.position == broken_at
-            else UNVERIFIED,
-        )
-        for event in events
-    ]
+    @property
+    def last_shown(self) -> int:
+        return self.entries[-1].event.stream_version if self.entries else 0
+
+    @property
+    def complete(self) -> bool:
+        """Every event of the case is among the entries."""
+        return len(self.entries) == self.total
+
+
+# The staff case page shows the latest events of a long history; older ones a page at a time.
+HISTORY_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class _Link:
+    """What the chain's links are made of: an event's place, its previous hash and its hash."""
+
+    position: int
+    stream_version: int
+    type: str
+    previous_hash: str
+    hash: str
+
+
+def case_history(*, actor: Actor, case: Case, before: int | None = None, size: int | None = None) -> CaseHistory:
+    """The case's events in order, each marked by what verifying the chain made of it.
+
+    With `size`, only a window of at most `size` events is read in full: those just before
+    version `before`, or the latest. Every event's content is re-hashed only when it is in the
+    window; the links of the whole chain (each event's version, and its previous hash against
+    the hash before it) are checked from those two columns alone, read in one more query. The
+    whole history (no `size`) is `verify_chain` over every event, as `verify_ledger` does it.
+    """
+    events_query = visible_case_events(actor, case.id)
+    if size is None or (before is None and case.version <= size):
+        events = list(events_query)
+        links = [_Link(e.position, e.stream_version, e.type, e.previous_hash, e.hash) for e in events]
+    else:
+        links = [
+            _Link(*row)
+            for row in events_query.values_list("position", "stream_version", "type", "previous_hash", "hash")
+        ]
+        top = len(links) + 1 if before is None else max(1, min(before, len(links) + 1))
+        low = max(1, top - size)
+        # Versions are checked against the links below; the window is read by its places in
+        # the list of links, so that a missing version cannot shift it.
+        window = links[low - 1 : top - 1]
+        events = list(events_query.filter(position__in=[link.position for link in window])) if window else []
+    verification, chain_break = _verify_links(case, links, events)
+    entries = [HistoryEntry(event=event, verification=verification[event.position]) for event in events]
     # The chain cannot show that events were cut from its end; the case row remembers where
     # it ended, so compare with that.
-    last = events[-1] if events else None
+    last = links[-1] if links else None
     missing_tail = last is None or (last.stream_version, last.hash) != (case.version, case.last_event_hash)
-    return CaseHistory(entries=entries, chain_break=chain_break, missing_tail=missing_tail, people=_people_in(events))
+    return CaseHistory(
+        entries=entries,
+        chain_break=chain_break,
+        missing_tail=missing_tail,
+        people=_people_in(events),
+        total=len(links),
+    )
+
+
+def _verify_links(case: Case, links: list[_Link], shown: list[Event]) -> tuple[dict[int, str], ChainBreak | None]:
+    """Walk the chain as `verify_chain` does: versions without gaps, each previous hash the
+    hash before it, and, for the events shown, the content against its hash. Returns each
+    shown event's mark (by position) and the first break, if any."""
+    from cases.eventstore import GENESIS_HASH
+
+    by_position = {event.position: event for event in shown}
+    marks: dict[int, str] = {}
+    chain_break: ChainBreak | None = None
+    expected_previous = GENESIS_HASH
+    for expected_version, link in enumerate(links, start=1):
+        if chain_break is not None:
+            marks[link.position] = UNVERIFIED
+            continue
+        reason = None
+        event = by_position.get(link.position)
+        if link.stream_version != expected_version:
+            reason = f"expected version {expected_version}, found {link.stream_version} (an event is missing)"
+        elif link.previous_hash != expected_previous:
+            reason = "its previous hash does not match the event before it"
+        elif event is not None and event.computed_hash() != event.hash:
+            reason = "its content does not match its hash (altered)"
+        if reason:
+            if event is None:
+                event = Event(
+                    position=link.position,
+                    stream_id=case.id,
+                    stream_version=link.stream_version,
+                    type=link.type,
+                    previous_hash=link.previous_hash,
+                    hash=link.hash,
+                )
+            chain_break = ChainBreak(event, reason)
+            marks[link.position] = BROKEN
+            continue
+        marks[link.position] = VERIFIED
+        expected_previous = link.hash
+    return marks, chain_break
+
+
+def label_checks(*, actor: Actor, case: Case) -> list[Event]:
+    """The events recording what a check of a file's AIGC label found, in order."""
+    from cases.events import CaseEvent
+
+    return list(visible_case_events(actor, case.id).filter(type=CaseEvent.SYNTHETIC_LABEL_CHECKED))
 
 
 def _people_in(events: Iterable[Event]) -> dict[int, User]:

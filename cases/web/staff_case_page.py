@@ -20,7 +20,14 @@ from cases.actions import Action, BlockedAction, available_actions, available_op
 from cases.exports import case_checkpoint
 from cases.models import Case
 from cases.scope import colleagues
-from cases.staff_queries import case_contact, case_evidence, case_history, related_cases
+from cases.staff_queries import (
+    HISTORY_PAGE_SIZE,
+    case_contact,
+    case_evidence,
+    case_history,
+    label_checks,
+    related_cases,
+)
 from cases.web.staff_action_forms import (
     ActionForm,
     AssignForm,
@@ -31,8 +38,8 @@ from cases.web.staff_action_forms import (
     StaffForm,
     VersionForm,
 )
-from cases.web.staff_display import case_facts, evidence_rows, kind_text, related_facts
-from cases.web.staff_history import history_rows
+from cases.web.staff_display import case_facts, evidence_rows, kind_text, label_check_events, related_facts
+from cases.web.staff_history import history_pages, history_rows
 
 # Form prefixes: many forms share the page, and each field's id must be unique on it.
 NOTE = "note"
@@ -177,6 +184,13 @@ def case_controls(
     return controls
 
 
+def _before(request: HttpRequest) -> int | None:
+    """The `?before=` of a page of older history: a version number, or None for the latest."""
+    value = request.GET.get("before", "")
+    # Nothing comes before the first event: such a link shows the latest ones.
+    return int(value) if value.isdigit() and len(value) <= 9 and int(value) > 1 else None
+
+
 def render_case_page(
     request: HttpRequest,
     actor: Actor,
@@ -189,7 +203,9 @@ def render_case_page(
     """Everything the organisation's staff may see of one case, its verified history, and the
     forms the person may use on it now."""
     evidence = case_evidence(actor=actor, case=case)
-    history = case_history(actor=actor, case=case)
+    history = case_history(actor=actor, case=case, before=_before(request), size=HISTORY_PAGE_SIZE)
+    # What the last check of each file's label found, which may lie outside the events shown.
+    checks = label_check_events(history) if history.complete or not evidence else label_checks(actor=actor, case=case)
     context = {
         "case": case,
         "kind_label": kind_text(case.kind),
@@ -197,8 +213,9 @@ def render_case_page(
         "related": related_facts(case, related_cases(actor=actor, case=case)),
         "content_urls": case.details.get("content_urls", []),
         "contact": case_contact(actor=actor, case=case),
-        "evidence": evidence_rows(case, evidence, history),
+        "evidence": evidence_rows(case, evidence, checks),
         "history": history,
+        "history_pages": history_pages(history, size=HISTORY_PAGE_SIZE),
         "rows": history_rows(case, history, evidence),
         "controls": controls,
         # The form sent back with errors: the page's error summary lists them.

@@ -4,8 +4,10 @@ between cases. The history is written by `cases.web.staff_history`."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -24,6 +26,7 @@ from cases.web.staff_history import policy_version_text, working_time_text
 
 if TYPE_CHECKING:
     from cases.account_queries import AccountMeasure
+    from cases.eventstore import Event
     from cases.models import Evidence
     from cases.web.staff_history import LabelFindingView
 
@@ -57,28 +60,57 @@ class QueueRow:
     # the usual one.
     left: str = ""
     due_for: str = ""
+    # What the row's template reads of the case, read here once: a template looks each dotted
+    # name up step by step, which costs more per row than the row's own work.
+    case_id: str = ""
+    reference: str = ""
+    title: str = ""
+    version: int = 0
+
+
+_ANY_CASE = uuid.UUID(int=0)
 
 
 def queue_rows(cases: list[Case], *, now: dt.datetime) -> list[QueueRow]:
-    return [
-        QueueRow(
-            case=case,
-            assignable=case.state in case.declaration.open_states,
-            url=case_url(case.id),
-            kind=kind_text(case.kind),
-            state=case.state_label,
-            priority=choice_text(Priority, case.priority),
-            urgent=case.priority >= Priority.HIGH,
-            assignee=case.assignee.username if case.assignee else "",
-            due=staff_time(case.due_at),
-            due_iso=case.due_at.isoformat() if case.due_at else "",
-            overdue=case.due_at is not None and case.due_at < now,
-            feature_match=bool(case.details.get("feature_matches")),
-            left=time_left(case.due_at, now) if case.due_at else "",
-            due_for=case.declaration.deadline_text(case) if case.due_at else "",
+    # One reverse() for the page: the case's address differs from row to row only by its id.
+    url_pattern = case_url(_ANY_CASE)
+    labels: dict[tuple[str, Any], str] = {}
+
+    def label(what: str, value: Any, make: Callable[..., str], *arguments: Any) -> str:
+        # Kinds, states and priorities repeat down the page: each is worded once.
+        key = (what, value)
+        if key not in labels:
+            labels[key] = make(*arguments)
+        return labels[key]
+
+    rows = []
+    for case in cases:
+        case_id = str(case.id)
+        declaration = case.declaration
+        due_at = case.due_at
+        rows.append(
+            QueueRow(
+                case=case,
+                assignable=case.state in declaration.open_states,
+                url=url_pattern.replace(str(_ANY_CASE), case_id),
+                kind=label("kind", case.kind, kind_text, case.kind),
+                state=label("state", (case.kind, case.state), declaration.staff_state, case.state),
+                priority=label("priority", case.priority, choice_text, Priority, case.priority),
+                urgent=case.priority >= Priority.HIGH,
+                assignee=case.assignee.username if case.assignee else "",
+                due=staff_time(due_at),
+                due_iso=due_at.isoformat() if due_at else "",
+                overdue=due_at is not None and due_at < now,
+                feature_match=bool(case.details.get("feature_matches")),
+                left=time_left(due_at, now) if due_at else "",
+                due_for=declaration.deadline_text(case) if due_at else "",
+                case_id=case_id,
+                reference=case.reference,
+                title=case.title,
+                version=case.version,
+            )
         )
-        for case in cases
-    ]
+    return rows
 
 
 @dataclass(frozen=True)
@@ -296,14 +328,20 @@ class EvidenceRow:
     finding: LabelFindingView | None
 
 
-def evidence_rows(case: Case, evidence: list[Evidence], history: CaseHistory) -> list[EvidenceRow]:
-    """Each file with its download link and what the last check of its AIGC label found."""
+def label_check_events(history: CaseHistory) -> list[Event]:
+    """The label checks among the history's entries (all of them when it is complete)."""
+    return [entry.event for entry in history.entries if entry.event.type == CaseEvent.SYNTHETIC_LABEL_CHECKED]
+
+
+def evidence_rows(case: Case, evidence: list[Evidence], checks: list[Event]) -> list[EvidenceRow]:
+    """Each file with its download link and what the last check of its AIGC label found
+    (`checks`: the case's label-check events, in order)."""
     from cases.web.staff_history import label_finding
 
     findings = {
-        str(entry.event.data.get("evidence_id")): label_finding(entry.event.data)
-        for entry in history.entries
-        if entry.event.type == CaseEvent.SYNTHETIC_LABEL_CHECKED and isinstance(entry.event.data, dict)
+        str(event.data.get("evidence_id")): label_finding(event.data)
+        for event in checks
+        if event.type == CaseEvent.SYNTHETIC_LABEL_CHECKED and isinstance(event.data, dict)
     }
     return [
         EvidenceRow(

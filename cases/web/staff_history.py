@@ -78,6 +78,35 @@ class HistoryRow:
 # --- History ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class HistoryPages:
+    """Where the events shown sit in the whole history, and the links to the others: earlier
+    ones (`?before=` the first shown), later ones, and the latest (no parameter)."""
+
+    first: int
+    last: int
+    total: int
+    earlier: str = ""
+    later: str = ""
+    latest: str = ""
+
+
+def history_pages(history: CaseHistory, *, size: int) -> HistoryPages | None:
+    """None when every event is shown."""
+    if history.complete:
+        return None
+    first, last, total = history.first_shown, history.last_shown, history.total
+    later_top = last + 1 + size
+    return HistoryPages(
+        first=first,
+        last=last,
+        total=total,
+        earlier=f"?before={first}" if first > 1 else "",
+        later=(f"?before={later_top}" if later_top <= total else "?") if last < total else "",
+        latest="?" if last < total else "",
+    )
+
+
 def actor_text(role: str) -> str:
     if role == PUBLIC:
         return _("Member of the public")

@@ -95,6 +95,25 @@ def test_verify_ledger_exits_non_zero_from_the_command_line(history):
     assert f"event #{target.pk} " in result.stderr
 
 
+@pytest.mark.django_db(transaction=True)
+def test_verify_ledger_catches_a_last_event_rewritten_with_a_fresh_hash(history):
+    # Nothing follows the last event, so every chain holds and only its leaf in the global log
+    # tells: the walk of the log, which trusts hashes the chain walk has just recomputed in the
+    # same snapshot, must still compare each with the hash recorded when it was appended.
+    target = Event.objects.filter(stream_id=history[1].id).order_by("-stream_version").first()
+    forged = Event.objects.get(pk=target.pk)
+    forged.data = {"note": "forged"}
+    _tamper(
+        "UPDATE cases_event SET data = %s, hash = %s WHERE position = %s",
+        ['{"note": "forged"}', forged.computed_hash(), target.pk],
+    )
+
+    result = manage("verify_ledger")
+    assert result.returncode == 1
+    assert f"position {target.pk}" in result.stderr
+    assert "not the one appended here" in result.stderr
+
+
 @pytest.mark.django_db
 def test_rebuild_check_finds_nothing_on_a_consistent_history(history):
     out, _ = _run("rebuild_projections", "--check")
