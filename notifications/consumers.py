@@ -121,6 +121,11 @@ class _HintSocket(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         await self.leave_groups()
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        # These sockets only speak. What a client sends is ignored, never decoded: a malformed
+        # message must not end the socket with a server error.
+        return
+
     async def session_ended(self, message: dict[str, Any]) -> None:
         await self.close(code=SIGNED_OUT)
 
