@@ -17,7 +17,8 @@ Measured, at each socket count (100, 500 and 1,000 by default):
   CPU per handshake;
 - server CPU per delivery: user+system time of every server process (the serve process and its
   workers, which also run the dispatcher and the clock) from the first filing until the last
-  hint arrived (or the wait ran out), divided by the hints delivered;
+  hint arrived (or the wait ran out), divided by the hints delivered; the clients' own CPU per
+  delivery beside it;
 - peak resident memory (VmHWM) of each server process over the whole configuration.
 
 Baseline, in the same run and with the same clients: a bare channels consumer
@@ -29,7 +30,10 @@ The clients (one asyncio process, uvloop when installed) share the machine's cor
 servers, Redis and PostgreSQL: the figures are of the whole loop on one machine.
 
     .venv/bin/python bench/live.py [--sockets 100,500,1000] [--workers 1,2] [--filings 20]
-                                   [--spacing 0.2] [--json OUT.json] [--quick]
+                                   [--spacing 0.2] [--json OUT.json] [--quick] [--profile]
+
+`--profile` samples one server process with py-spy while the hints go out at the largest
+socket count, and prints the functions its time went to.
 
 It drops and creates the database it names (refusing a name without "bench") and flushes the
 Redis database it names (7 by default).
@@ -49,6 +53,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -242,6 +247,7 @@ class Measure:
     cpu_per_handshake_ms: float
     cpu_per_delivery_ms: float
     closed_early: int
+    client_cpu_per_delivery_ms: float = 0.0
 
     @property
     def p50(self) -> float:
@@ -258,7 +264,7 @@ class Measure:
             f"received {len(self.latencies_ms)}/{self.owed} lost {self.lost} repeated {self.repeated}  "
             f"open {self.open_seconds:5.2f} s (handshake p50 {percentile(self.handshakes_ms, 0.5):.1f} ms, "
             f"p99 {percentile(self.handshakes_ms, 0.99):.1f} ms, server CPU {self.cpu_per_handshake_ms:.2f} ms each)  "
-            f"server CPU {self.cpu_per_delivery_ms:.3f} ms/delivery"
+            f"server CPU {self.cpu_per_delivery_ms:.3f} ms/delivery (clients {self.client_cpu_per_delivery_ms:.3f})"
         )
 
 
@@ -348,7 +354,8 @@ async def measure_product(
     cpu_per_handshake = (cpu_seconds(pids) - cpu_before_open) / count * 1000
     await asyncio.sleep(1.0)  # let the server settle after the handshakes
     references: list[str] = []
-    cpu_before = cpu_seconds(pids)
+    cpu_before, client_before = cpu_seconds(pids), time.process_time()
+    profiler = start_profile(args, pids, count)
     filer = threading.Thread(target=file_complaints, args=(port, args.filings, args.spacing, references))
     filer.start()
 
@@ -361,8 +368,10 @@ async def measure_product(
     while filer.is_alive():
         await asyncio.sleep(0.05)
     await wait_for_all(sockets, owed_seen, args.wait)
-    cpu_used = cpu_seconds(pids) - cpu_before
+    cpu_used, client_used = cpu_seconds(pids) - cpu_before, time.process_time() - client_before
     await sockets.close()
+    if profiler is not None:
+        report_profile(profiler)
 
     wanted = set(references)
     latencies: list[float] = []
@@ -391,7 +400,40 @@ async def measure_product(
         cpu_per_handshake_ms=cpu_per_handshake,
         cpu_per_delivery_ms=cpu_used / max(1, len(latencies)) * 1000,
         closed_early=sockets.closed_early,  # readers cancelled by close() are not counted
+        client_cpu_per_delivery_ms=client_used / max(1, len(latencies)) * 1000,
     )
+
+
+def start_profile(args: argparse.Namespace, pids: list[int], count: int) -> subprocess.Popen[bytes] | None:
+    """py-spy sampling every server process while the hints go out (at the largest socket count)."""
+    if not args.profile or count != max(args.socket_counts):
+        return None
+    spy = Path(PYTHON).with_name("py-spy")
+    output = ROOT / "var" / "bench-live" / "profile.txt"
+    seconds = str(max(2, int(args.filings * args.spacing)))
+    command = [str(spy), "record", "--format", "raw", "--output", str(output), "--duration", seconds]
+    command += ["--nonblocking", "--pid", str(pids[-1])]  # the last started: a server worker
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def report_profile(profiler: subprocess.Popen[bytes], shown: int = 25) -> None:
+    """The functions the sampled server spent its time in (inclusive share of samples)."""
+    profiler.wait(timeout=120)
+    output = ROOT / "var" / "bench-live" / "profile.txt"
+    if not output.exists():
+        print("  (py-spy wrote no profile; is it installed and allowed to trace?)")
+        return
+    total, inclusive, own = 0, Counter[str](), Counter[str]()
+    for line in output.read_text().splitlines():
+        stack, _, samples = line.rpartition(" ")
+        frames = stack.split(";")
+        total += int(samples)
+        own[frames[-1]] += int(samples)
+        for frame in set(frames):
+            inclusive[frame] += int(samples)
+    print(f"  profile of one server process while the hints went out ({total} samples; {output}):")
+    for frame, samples in own.most_common(shown):
+        print(f"    own {samples / total:6.1%}  inclusive {inclusive[frame] / total:6.1%}  {frame[:110]}")
 
 
 # --- The baseline -----------------------------------------------------------------------------
@@ -422,13 +464,13 @@ async def measure_bare(args: argparse.Namespace, port: int, pids: list[int], cou
     cpu_per_handshake = (cpu_seconds(pids) - cpu_before_open) / count * 1000
     await asyncio.sleep(1.0)
     sent: list[float] = []
-    cpu_before = cpu_seconds(pids)
+    cpu_before, client_before = cpu_seconds(pids), time.process_time()
     sender = threading.Thread(target=send_bare_hints, args=(args.redis_url, args.filings, args.spacing, sent))
     sender.start()
     while sender.is_alive():
         await asyncio.sleep(0.05)
     await wait_for_all(sockets, lambda: all(len(inbox) >= args.filings for inbox in sockets.received), args.wait)
-    cpu_used = cpu_seconds(pids) - cpu_before
+    cpu_used, client_used = cpu_seconds(pids) - cpu_before, time.process_time() - client_before
     await sockets.close()
     latencies: list[float] = []
     lost = repeated = 0
@@ -449,6 +491,7 @@ async def measure_bare(args: argparse.Namespace, port: int, pids: list[int], cou
         cpu_per_handshake_ms=cpu_per_handshake,
         cpu_per_delivery_ms=cpu_used / max(1, len(latencies)) * 1000,
         closed_early=sockets.closed_early,
+        client_cpu_per_delivery_ms=client_used / max(1, len(latencies)) * 1000,
     )
 
 
@@ -472,6 +515,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/live_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
     parser.add_argument("--json", type=Path, help="write the table rows here (bench/run.py's interface)")
+    parser.add_argument("--profile", action="store_true", help="py-spy one server process at the largest count")
     parser.add_argument("--quick", action="store_true", help="smoke run: 100 sockets, 10 filings, 1 process")
     args = parser.parse_args()
     if args.quick:
