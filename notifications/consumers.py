@@ -22,7 +22,7 @@ from accounts.actors import Actor
 from cases.models import Case
 from cases.tracking_session import grants_in_force, tracked_ids
 from notifications.dispatch import case_group, organisation_group
-from notifications.fanout import SIGNED_OUT, local_hub
+from notifications.fanout import SERVER_SEND, SIGNED_OUT, local_hub
 
 __all__ = ["SIGNED_OUT", "CaseEventsConsumer", "OrganisationQueueConsumer", "UnknownSocketConsumer", "session_group"]
 
@@ -125,6 +125,13 @@ class _HintSocket(AsyncJsonWebsocketConsumer):
         # These sockets only speak. What a client sends is ignored, never decoded: a malformed
         # message must not end the socket with a server error.
         return
+
+    async def write_hint(self, text: str) -> None:
+        server_send = self.scope.get(SERVER_SEND)
+        if server_send is None:
+            await self.send(text_data=text)
+        else:
+            await server_send({"type": "websocket.send", "text": text})
 
     async def session_ended(self, message: dict[str, Any]) -> None:
         await self.close(code=SIGNED_OUT)
