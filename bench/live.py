@@ -32,8 +32,8 @@ servers, Redis and PostgreSQL: the figures are of the whole loop on one machine.
     .venv/bin/python bench/live.py [--sockets 100,500,1000] [--workers 1,2] [--filings 20]
                                    [--spacing 0.2] [--json OUT.json] [--quick] [--profile]
 
-`--profile` samples one server process with py-spy while the hints go out at the largest
-socket count, and prints the functions its time went to.
+`--profile` samples one server process with py-spy at the largest socket count, while the
+sockets open and while the hints go out, and prints the functions its time went to.
 
 It drops and creates the database it names (refusing a name without "bench") and flushes the
 Redis database it names (7 by default).
@@ -46,6 +46,7 @@ import asyncio
 import json
 import os
 import platform
+import signal
 import socket
 import subprocess
 import sys
@@ -350,12 +351,15 @@ async def measure_product(
     ]
     sockets = Sockets()
     cpu_before_open = cpu_seconds(pids)
+    profiler = start_profile(args, pids, count, "opening the sockets")
     open_seconds = await asyncio.wait_for(sockets.open(urls), timeout=600)
     cpu_per_handshake = (cpu_seconds(pids) - cpu_before_open) / count * 1000
+    if profiler is not None:
+        profiler.report()
     await asyncio.sleep(1.0)  # let the server settle after the handshakes
     references: list[str] = []
     cpu_before, client_before = cpu_seconds(pids), time.process_time()
-    profiler = start_profile(args, pids, count)
+    profiler = start_profile(args, pids, count, "sending the hints")
     filer = threading.Thread(target=file_complaints, args=(port, args.filings, args.spacing, references))
     filer.start()
 
@@ -371,7 +375,7 @@ async def measure_product(
     cpu_used, client_used = cpu_seconds(pids) - cpu_before, time.process_time() - client_before
     await sockets.close()
     if profiler is not None:
-        report_profile(profiler)
+        profiler.report()
 
     wanted = set(references)
     latencies: list[float] = []
@@ -404,36 +408,44 @@ async def measure_product(
     )
 
 
-def start_profile(args: argparse.Namespace, pids: list[int], count: int) -> subprocess.Popen[bytes] | None:
-    """py-spy sampling every server process while the hints go out (at the largest socket count)."""
+def start_profile(args: argparse.Namespace, pids: list[int], count: int, phase: str) -> Profile | None:
+    """py-spy sampling a server process through one phase (at the largest socket count only)."""
     if not args.profile or count != max(args.socket_counts):
         return None
-    spy = Path(PYTHON).with_name("py-spy")
-    output = ROOT / "var" / "bench-live" / "profile.txt"
-    seconds = str(max(2, int(args.filings * args.spacing)))
-    command = [str(spy), "record", "--format", "raw", "--output", str(output), "--duration", seconds]
+    output = ROOT / "var" / "bench-live" / f"profile-{phase.replace(' ', '-')}.txt"
+    output.unlink(missing_ok=True)
+    command = [str(Path(PYTHON).with_name("py-spy")), "record", "--format", "raw", "--output", str(output)]
     command += ["--nonblocking", "--pid", str(pids[-1])]  # the last started: a server worker
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return Profile(phase, output, subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
 
-def report_profile(profiler: subprocess.Popen[bytes], shown: int = 25) -> None:
-    """The functions the sampled server spent its time in (inclusive share of samples)."""
-    profiler.wait(timeout=120)
-    output = ROOT / "var" / "bench-live" / "profile.txt"
-    if not output.exists():
-        print("  (py-spy wrote no profile; is it installed and allowed to trace?)")
-        return
-    total, inclusive, own = 0, Counter[str](), Counter[str]()
-    for line in output.read_text().splitlines():
-        stack, _, samples = line.rpartition(" ")
-        frames = stack.split(";")
-        total += int(samples)
-        own[frames[-1]] += int(samples)
-        for frame in set(frames):
-            inclusive[frame] += int(samples)
-    print(f"  profile of one server process while the hints went out ({total} samples; {output}):")
-    for frame, samples in own.most_common(shown):
-        print(f"    own {samples / total:6.1%}  inclusive {inclusive[frame] / total:6.1%}  {frame[:110]}")
+@dataclass
+class Profile:
+    phase: str
+    output: Path
+    process: subprocess.Popen[bytes]
+
+    def report(self, shown: int = 25) -> None:
+        """Stop sampling; print the functions the server spent the phase in."""
+        self.process.send_signal(signal.SIGINT)  # py-spy writes what it sampled and exits
+        self.process.wait(timeout=120)
+        if not self.output.exists():
+            print("  (py-spy wrote no profile; is it installed and allowed to trace?)")
+            return
+        total, inclusive, own = 0, Counter[str](), Counter[str]()
+        for line in self.output.read_text().splitlines():
+            stack, _, samples = line.rpartition(" ")
+            frames = stack.split(";")
+            total += int(samples)
+            own[frames[-1]] += int(samples)
+            for frame in set(frames):
+                inclusive[frame] += int(samples)
+        print(f"  profile of one server process, {self.phase} ({total} samples; {self.output}):")
+        for frame, samples in own.most_common(shown):
+            print(f"    own {samples / total:6.1%}  inclusive {inclusive[frame] / total:6.1%}  {frame[:110]}")
+        heavy = [f for f, n in inclusive.most_common(80) if n < total * 0.9 and "(notifications/" in f]
+        for frame in heavy[:10]:
+            print(f"    inclusive {inclusive[frame] / total:6.1%}  {frame[:110]}")
 
 
 # --- The baseline -----------------------------------------------------------------------------
