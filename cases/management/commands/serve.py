@@ -2,8 +2,9 @@
 
 Each server process runs an outbox dispatcher (`tracker.serving`), so live hints and mail leave
 as soon as the process that committed them is done; the clock worker runs once, in this
-process. `--workers N` starts N server processes on one port; they share the channel layer
-(Redis) and the database, so a hint committed in one reaches the sockets of all.
+process (with a dispatcher of its own when the server processes are others). `--workers N`
+starts N server processes on one port; they share the channel layer (Redis) and the database,
+so a hint committed in one reaches the sockets of all.
 Deployments that scale and restart the parts apart run the ASGI server, `dispatch_outbox` and
 `run_clock` as separate processes instead.
 """
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cases.commands.clock import clock_forever
+from notifications.dispatch import dispatch_forever
 
 
 class Command(BaseCommand):
@@ -48,8 +50,15 @@ class Command(BaseCommand):
             # processes (where the dispatchers run) read it too.
             os.environ["PUBLIC_BASE_URL"] = settings.PUBLIC_BASE_URL = f"http://{host}:{port}"
         stop = threading.Event()
-        clock = threading.Thread(target=clock_forever, kwargs={"stop": stop}, name="clock", daemon=True)
-        clock.start()
+        background = [threading.Thread(target=clock_forever, kwargs={"stop": stop}, name="clock", daemon=True)]
+        if workers > 1:
+            # The clock commits here, where no server process runs: a dispatcher beside it
+            # sends what the clock's events owe at once rather than at another's next poll.
+            background.append(
+                threading.Thread(target=dispatch_forever, kwargs={"stop": stop}, name="outbox", daemon=True)
+            )
+        for thread in background:
+            thread.start()
         self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} server process(es) (Ctrl-C to stop)")
         try:
             uvicorn.run(
@@ -76,4 +85,5 @@ class Command(BaseCommand):
             )
         finally:
             stop.set()
-            clock.join(timeout=5)
+            for thread in background:
+                thread.join(timeout=5)
