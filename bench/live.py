@@ -524,7 +524,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--spacing", type=float, default=0.2, help="seconds between filings")
     parser.add_argument("--wait", type=float, default=60, help="seconds to wait for the last hints")
     parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/live_bench")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/live_bench_hints")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
     parser.add_argument("--json", type=Path, help="write the table rows here (bench/run.py's interface)")
     parser.add_argument("--profile", action="store_true", help="py-spy one server process at the largest count")
