@@ -73,6 +73,7 @@ class _HintSocket(AsyncJsonWebsocketConsumer):
     behind would be sent every hint of its organisation until the group expires."""
 
     signed_in_as: tuple[str, str] | None = None
+    accepted = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -126,7 +127,16 @@ class _HintSocket(AsyncJsonWebsocketConsumer):
         # message must not end the socket with a server error.
         return
 
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol, headers)
+        self.accepted = True
+
     async def write_hint(self, text: str) -> None:
+        if not self.accepted:
+            # Joined but not yet open: the hint is of a commit from before the socket opened,
+            # which its client reads over HTTP anyway (and a frame before the handshake's
+            # answer is refused by the server).
+            return
         server_send = self.scope.get(SERVER_SEND)
         if server_send is None:
             await self.send(text_data=text)
