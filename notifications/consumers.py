@@ -3,28 +3,30 @@
 A hint carries the case, its new version and the event's global position, never content:
 the client fetches what changed (and anything it missed) over HTTP. Who may listen is decided
 by the same rules as the pages: a socket never tells anyone more than the pages would.
+Hints reach the sockets through this process's hub (`notifications.fanout`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import uuid
-from importlib import import_module
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, WebsocketConsumer
-from django.conf import settings
-from django.contrib.auth import SESSION_KEY, get_user_model
-from django.contrib.sessions.backends.base import SessionBase
 
 from accounts.actors import Actor
 from cases.models import Case
 from cases.tracking_session import grants_in_force, tracked_ids
 from notifications.dispatch import case_group, organisation_group
+from notifications.fanout import SERVER_SEND, SIGNED_OUT, local_hub
 
-# Close code sent when the session a staff socket was opened with has ended.
-SIGNED_OUT = 4401
+__all__ = ["SIGNED_OUT", "CaseEventsConsumer", "OrganisationQueueConsumer", "UnknownSocketConsumer", "session_group"]
+
+logger = logging.getLogger(__name__)
 
 
 def session_group(session_key: str) -> str:
@@ -57,52 +59,94 @@ def _may_follow_case(scope: dict[str, Any], case_id: uuid.UUID) -> bool:
     return any(Case.objects.for_actor(actor).filter(pk=case_id).exists() for actor in actors)
 
 
-@database_sync_to_async
-def _still_signed_in(scope: dict[str, Any]) -> bool:
-    """Whether the session this socket was opened with still signs its user in, read afresh
-    from the session store: signing out (or an expired or deleted session) ends it."""
-    user = scope.get("user")
-    session = scope.get("session")
-    if user is None or not isinstance(session, SessionBase) or session.session_key is None:
-        return False
-    fresh = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session.session_key)
-    if str(fresh.get(SESSION_KEY, "")) != str(user.pk):
-        return False
-    return get_user_model().objects.filter(pk=user.pk, is_active=True).exists()
+class _HintSocket(AsyncJsonWebsocketConsumer):
+    """What both sockets share.
 
+    Hints are written to the socket by the process's hub (`notifications.fanout`); the channel
+    layer carries only the end of a session. A socket admitted for a signed-in member of staff
+    stops as soon as that session ends: signing out closes it at once through the session's
+    group, and the hub re-checks the session before each hint, in case that message was lost
+    (channel layers deliver at most once) or the session ended some other way.
 
-class _StaffSocket(AsyncJsonWebsocketConsumer):
-    """What both sockets share: a socket admitted for a signed-in member of staff stops as
-    soon as that session ends. Logging out closes it at once through the session's group;
-    each hint re-checks the session too, in case that message was lost (channel layers
-    deliver at most once) or the session ended some other way."""
+    A socket leaves every group it joined however it ends: closed by either side, cut off (the
+    client killed, the connection reset) or stopped by an error in a handler. A member left
+    behind would be sent every hint of its organisation until the group expires."""
 
-    staff_session: str | None = None
+    signed_in_as: tuple[str, str] | None = None
+    accepted = False
 
-    async def join_session_group(self) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hint_groups: set[str] = set()
+        self.layer_groups: set[str] = set()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await asyncio.shield(self.leave_groups())
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # channels' consumers close stale database connections (a hop to the database thread)
+        # before every message. These handlers reach the database only through
+        # `database_sync_to_async`, which does that clean-up itself; a hint not at all.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def join(self, hint_group: str) -> None:
+        """Follow a hint group, and the end of the session if a member of staff signed in."""
         session = self.scope.get("session")
         user = self.scope.get("user")
+        joining = [local_hub(self.channel_layer).join(hint_group, self)]
+        self.hint_groups.add(hint_group)
         if user is not None and user.is_authenticated and session is not None and session.session_key:
-            self.staff_session = session_group(session.session_key)
-            await self.channel_layer.group_add(self.staff_session, self.channel_name)
+            # Set before joining, so no hint reaches this socket unchecked.
+            self.signed_in_as = (session.session_key, str(user.pk))
+            ending = session_group(session.session_key)
+            self.layer_groups.add(ending)
+            joining.append(self.channel_layer.group_add(ending, self.channel_name))
+        await asyncio.gather(*joining)
 
     async def leave_groups(self) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-        if self.staff_session:
-            await self.channel_layer.group_discard(self.staff_session, self.channel_name)
+        hint_groups, self.hint_groups = self.hint_groups, set()
+        layer_groups, self.layer_groups = self.layer_groups, set()
+        leaving = [local_hub(self.channel_layer).leave(group, self) for group in hint_groups]
+        leaving += [self.channel_layer.group_discard(group, self.channel_name) for group in layer_groups]
+        try:
+            await asyncio.gather(*leaving)
+        except Exception:  # the channel layer away: its groups expire in the end
+            logger.warning("a closed socket could not leave its groups", exc_info=True)
+
+    async def disconnect(self, code: int) -> None:
+        await self.leave_groups()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        # These sockets only speak. What a client sends is ignored, never decoded: a malformed
+        # message must not end the socket with a server error.
+        return
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol, headers)
+        self.accepted = True
+
+    async def write_hint(self, text: str) -> None:
+        if not self.accepted:
+            # Joined but not yet open: the hint is of a commit from before the socket opened,
+            # which its client reads over HTTP anyway (and a frame before the handshake's
+            # answer is refused by the server).
+            return
+        server_send = self.scope.get(SERVER_SEND)
+        if server_send is None:
+            await self.send(text_data=text)
+        else:
+            await server_send({"type": "websocket.send", "text": text})
 
     async def session_ended(self, message: dict[str, Any]) -> None:
         await self.close(code=SIGNED_OUT)
 
-    async def send_hint_if_still_allowed(self, message: dict[str, Any]) -> None:
-        if self.staff_session and not await _still_signed_in(self.scope):
-            await self.close(code=SIGNED_OUT)
-            return
-        await self.send_json(_hint(message))
 
-
-@database_sync_to_async
 def _queue_organisation(scope: dict[str, Any]) -> int | None:
     """The organisation whose cases this person may follow: their own, and only if the
     workspace admits them (a regulator's group hears of the cases addressed to it)."""
@@ -110,7 +154,7 @@ def _queue_organisation(scope: dict[str, Any]) -> int | None:
     return staff.organisation_id if staff else None
 
 
-class CaseEventsConsumer(_StaffSocket):
+class CaseEventsConsumer(_HintSocket):
     """Follows one case: staff of its organisation, or a member of the public tracking it."""
 
     async def connect(self) -> None:
@@ -118,36 +162,21 @@ class CaseEventsConsumer(_StaffSocket):
         if not await _may_follow_case(self.scope, case_id):
             await self.close(code=4403)
             return
-        self.group = case_group(str(case_id))
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.join_session_group()
+        await self.join(case_group(str(case_id)))
         await self.accept()
 
-    async def disconnect(self, code: int) -> None:
-        await self.leave_groups()
 
-    async def case_event(self, message: dict[str, Any]) -> None:
-        await self.send_hint_if_still_allowed(message)
-
-
-class OrganisationQueueConsumer(_StaffSocket):
+class OrganisationQueueConsumer(_HintSocket):
     """Follows every case of the signed-in member of staff's organisation (live queues)."""
 
     async def connect(self) -> None:
-        organisation_id = await _queue_organisation(self.scope)
+        # The user was read with the session by the authentication middleware: no query here.
+        organisation_id = _queue_organisation(self.scope)
         if organisation_id is None:
             await self.close(code=4403)
             return
-        self.group = organisation_group(organisation_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.join_session_group()
+        await self.join(organisation_group(organisation_id))
         await self.accept()
-
-    async def disconnect(self, code: int) -> None:
-        await self.leave_groups()
-
-    async def case_event(self, message: dict[str, Any]) -> None:
-        await self.send_hint_if_still_allowed(message)
 
 
 class UnknownSocketConsumer(WebsocketConsumer):
@@ -156,8 +185,3 @@ class UnknownSocketConsumer(WebsocketConsumer):
 
     def connect(self) -> None:
         self.close()
-
-
-def _hint(message: dict[str, Any]) -> dict[str, Any]:
-    keys = ("case_id", "reference", "position", "version", "event_type", "state")
-    return {key: message[key] for key in keys}

@@ -12,13 +12,14 @@ recording it.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import threading
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -36,6 +37,10 @@ from notifications.preferences import preferences_of
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF = dt.timedelta(hours=1)
+# How long a live hint may take to reach the channel layer before it counts as failed (retried).
+LIVE_SEND_SECONDS = 30
+
+T = TypeVar("T")
 
 
 def case_group(case_id: str) -> str:
@@ -46,19 +51,50 @@ def organisation_group(organisation_id: int) -> str:
     return f"organisation.{organisation_id}"
 
 
+class _LiveLoop:
+    """One event loop, in a thread of its own, that every live hint of this process is sent
+    from: the channel layer keeps its Redis connections open on it, where a fresh loop per
+    message (`async_to_sync`) would start a thread, a loop and a connection each time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._loop.is_closed():
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="live-hints", daemon=True).start()
+                self._loop = loop
+            return self._loop
+
+    def run(self, work: Coroutine[Any, Any, T], *, timeout: float) -> T:
+        return asyncio.run_coroutine_threadsafe(work, self._running_loop()).result(timeout=timeout)
+
+
+_live_loop = _LiveLoop()
+
+
+async def _send_to_groups(layer: Any, groups: list[str], payload: dict[str, Any]) -> None:
+    # The groups of one hint are sent together, not one after another. Each copy names its
+    # group: a server process is one member of every group its sockets follow, and passes a
+    # copy to the sockets of the group it was sent to.
+    await asyncio.gather(*(layer.group_send(group, {**payload, "group": group}) for group in groups))
+
+
 def _deliver_live(message: OutboxMessage) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     payload = {"type": "case.event", **message.payload}
-    # Channel layers deliver at most once; the payload is a hint carrying the event position,
-    # and a client that notices a gap fetches the history.
-    async_to_sync(layer.group_send)(case_group(message.payload["case_id"]), payload)
-    async_to_sync(layer.group_send)(organisation_group(message.payload["organisation_id"]), payload)
+    groups = [case_group(message.payload["case_id"]), organisation_group(message.payload["organisation_id"])]
     # An order or a report is also news to the regulator it is addressed to.
     counterpart = message.payload.get("counterpart_organisation_id")
     if counterpart is not None:
-        async_to_sync(layer.group_send)(organisation_group(counterpart), payload)
+        groups.append(organisation_group(counterpart))
+    # Channel layers deliver at most once; the payload is a hint carrying the event position,
+    # and a client that notices a gap fetches the history.
+    _live_loop.run(_send_to_groups(layer, groups, payload), timeout=LIVE_SEND_SECONDS)
 
 
 def _deliver_email(message: OutboxMessage) -> None:
@@ -266,10 +302,13 @@ def dispatch_batch(*, limit: int = 100) -> int:
 def dispatch_forever(*, stop: threading.Event, poll_seconds: float = 1.0) -> None:
     """Deliver until `stop` is set, waking on a local commit or every `poll_seconds`."""
     while not stop.is_set():
+        # Cleared before looking, not after waiting: a commit landing while this pass runs sets
+        # it again and the wait below returns at once, where clearing after the wait would
+        # leave that commit to the next poll.
+        outbox_ready.clear()
         try:
             while dispatch_batch() and not stop.is_set():
                 pass
         except Exception:  # the database may be briefly away; keep the loop alive
             logger.exception("outbox dispatch failed; retrying")
         outbox_ready.wait(poll_seconds)
-        outbox_ready.clear()

@@ -40,16 +40,17 @@ def manage(*arguments: str, timeout: float = 120, env: dict[str, str] | None = N
 
 
 @contextmanager
-def serving(log_path: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def serving(log_path: Path, env: dict[str, str] | None = None, arguments: tuple[str, ...] = ()) -> Iterator[str]:
     """`manage.py serve` on a free loopback port against the test database, as `make run`
-    starts it; yields its base URL. Its output (the access log among it) goes to `log_path`."""
+    starts it (with `arguments` added); yields its base URL. Its output (the access log among
+    it) goes to `log_path`."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     environment = {**os.environ, "DATABASE_URL": database_url_in_use(), **(env or {})}
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, str(ROOT / "manage.py"), "serve", "--host", "127.0.0.1", "--port", str(port), *arguments],
             cwd=ROOT,
             env=environment,
             stdout=log,

@@ -54,6 +54,7 @@ def asgi_server(transactional_db: None) -> Iterator[RunningServer]:
         log_level="warning",
         lifespan="off",
         proxy_headers=False,  # as `manage.py serve`: forwarded headers are the settings' business
+        ws="websockets-sansio",  # as `manage.py serve` (notifications.fanout relies on it)
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

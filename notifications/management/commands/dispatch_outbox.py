@@ -14,8 +14,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Deliver what is due now, then exit.")
+        parser.add_argument(
+            "--poll-seconds",
+            type=float,
+            default=1.0,
+            help="How often to look for messages committed by other processes (default 1).",
+        )
 
-    def handle(self, *args: Any, once: bool, **options: Any) -> None:
+    def handle(self, *args: Any, once: bool, poll_seconds: float, **options: Any) -> None:
         if once:
             total = 0
             while sent := dispatch_batch():
@@ -25,4 +31,4 @@ class Command(BaseCommand):
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-        dispatch_forever(stop=stop)
+        dispatch_forever(stop=stop, poll_seconds=poll_seconds)

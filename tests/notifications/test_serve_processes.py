@@ -1,0 +1,69 @@
+"""`manage.py serve --workers N`: several server processes on one port, sharing the Redis
+channel layer, each with its own outbox dispatcher. A filing answered by any of them reaches
+the staff sockets of all of them."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+
+from django.test import Client
+from websockets.sync.client import connect
+
+from tests.conftest import make_staff
+from tests.parts import require_part
+from tests.processes import manage, serving
+from tests.servers import free_port
+
+COMPLAINT = {
+    "category": "unlabelled_synthetic",
+    "description": "A synthetic video with no label.",
+    "content_urls": ["https://video.example.com/v/1"],
+}
+SOCKETS = 10
+FILINGS = 3
+
+
+def test_several_server_processes_are_refused_without_a_shared_channel_layer(db):
+    refused = manage("serve", "--workers", "2", "--port", str(free_port()), env={"REDIS_URL": ""}, timeout=60)
+
+    assert refused.returncode != 0
+    assert "Several server processes need a shared channel layer: set REDIS_URL." in refused.stderr
+
+
+def _file(base: str) -> str:
+    request = urllib.request.Request(  # noqa: S310 - the http://127.0.0.1 server this test started
+        base + "/api/v1/public/complaints/",
+        data=json.dumps(COMPLAINT).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+        return json.loads(answer.read())["reference"]
+
+
+def test_a_filing_answered_by_any_server_process_reaches_the_sockets_of_every_process(
+    transactional_db, provider, tmp_path: Path
+):
+    require_part("Redis", bool(os.environ.get("REDIS_URL")), "set REDIS_URL")
+    agent = make_staff(provider, "agent")
+    cookies = []
+    for _ in range(SOCKETS):
+        browser = Client()
+        browser.force_login(agent)
+        cookies.append(f"sessionid={browser.cookies['sessionid'].value}")
+
+    with serving(tmp_path / "serve.log", arguments=("--workers", "2")) as base, ExitStack() as opened:
+        address = base.replace("http", "ws", 1) + "/ws/queue/"
+        sockets = [
+            opened.enter_context(connect(address, additional_headers={"Origin": base, "Cookie": cookie}))
+            for cookie in cookies
+        ]
+        filed = [_file(base) for _ in range(FILINGS)]
+        received = [[json.loads(s.recv(timeout=20))["reference"] for _ in range(FILINGS)] for s in sockets]
+
+    assert received == [filed] * SOCKETS
+    assert (tmp_path / "serve.log").read_text().count("Started server process") == 2
