@@ -332,8 +332,9 @@ class Server:
     workers: int = 1
 
     def processes(self) -> list[int]:
-        """The server's own process and every process under it (uvicorn's workers)."""
-        return [self.pid, *descendants(self.pid)]
+        """The server's own process and every process under it (uvicorn's workers), without
+        multiprocessing's resource tracker, which serves nothing."""
+        return [pid for pid in (self.pid, *descendants(self.pid)) if "resource_tracker" not in command_line(pid)]
 
     def peak_memory(self) -> dict[int, int]:
         """VmHWM (peak resident set, bytes) of each process serving: with several workers the
@@ -443,6 +444,13 @@ def peak_rss(pid: int) -> int | None:
 def current_rss(pid: int) -> int | None:
     value = _status(pid).get("VmRSS")
     return int(value.split()[0]) * 1024 if value else None
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def descendants(pid: int) -> list[int]:
