@@ -116,7 +116,7 @@ EMAIL = "filer{number}@example.com"
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--submissions", type=int, default=None, help="submissions to time on each side (default 2000; quick 300)"
+        "--submissions", type=int, default=None, help="submissions to time on each side (default 2000; quick 200)"
     )
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds to split them into (default 5)")
     parser.add_argument(
@@ -150,9 +150,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile-worker", type=int, default=0, help=argparse.SUPPRESS)
     add_interface_arguments(parser)
     args = parser.parse_args()
-    args.submissions = args.submissions or (300 if args.quick else 2000)
+    args.submissions = args.submissions or (200 if args.quick else 2000)
     args.rounds = args.rounds or (2 if args.quick else 5)
-    args.warmup = args.warmup if args.warmup is not None else (50 if args.quick else 200)
+    args.warmup = args.warmup if args.warmup is not None else (30 if args.quick else 200)
     args.clients = args.clients or (1 if args.workers == 1 else 2 * args.workers)
     if args.submissions < args.rounds * args.clients or args.rounds < 1 or args.warmup < 0 or args.workers < 1:
         parser.error("--rounds and --workers must be positive, --submissions at least --rounds x --clients")
