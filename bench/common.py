@@ -32,7 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 OUT = BENCH / "out"
 PYTHON = ROOT / ".venv" / "bin" / "python"
-DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
+# The PostgreSQL server every script uses unless told otherwise; `bench/run.py --postgres`
+# hands its choice to the scripts through BENCH_POSTGRES.
+POSTGRES_VARIABLE = "BENCH_POSTGRES"
+DEFAULT_POSTGRES = os.environ.get(POSTGRES_VARIABLE) or "postgres://postgres@127.0.0.1:5432"
 # Prepended to every bench database name a script makes (`bench_database`), so that runs side
 # by side on one PostgreSQL server keep apart; empty by default.
 DATABASE_PREFIX_VARIABLE = "BENCH_DATABASE_PREFIX"

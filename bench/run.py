@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from bench.common import (
     BENCH,
     DEFAULT_POSTGRES,
     OUT,
+    POSTGRES_VARIABLE,
     PYTHON,
     ROOT,
     format_load,
@@ -76,7 +78,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--record",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help=f"append the run to {RESULTS.relative_to(ROOT)} (default)",
+        help="append the run to bench/RESULTS.md (default)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=RUN_OUT,
+        help=f"where each workload's rows and log go (default {RUN_OUT.relative_to(ROOT)})",
     )
     parser.add_argument(
         "--timeout", type=float, default=3600, help="seconds after which a workload is stopped (default 3600)"
@@ -107,19 +115,20 @@ def run_workload(workload: Workload, args: argparse.Namespace) -> Outcome:
     script = BENCH / workload.script
     if not script.exists():
         return not_run(workload, f"bench/{workload.script} is not there")
-    RUN_OUT.mkdir(parents=True, exist_ok=True)
-    json_path = RUN_OUT / f"{workload.name}.json"
-    log_path = RUN_OUT / f"{workload.name}.log"
+    args.out.mkdir(parents=True, exist_ok=True)
+    json_path = args.out.resolve() / f"{workload.name}.json"
+    log_path = args.out.resolve() / f"{workload.name}.log"
     json_path.unlink(missing_ok=True)
-    command = [str(PYTHON), str(script.relative_to(ROOT)), "--json", str(json_path.relative_to(ROOT))]
+    command = [str(PYTHON), str(script.relative_to(ROOT)), "--json", shown(json_path)]
     command += [*(["--quick"] if args.quick else []), *workload.arguments]
-    if args.postgres != DEFAULT_POSTGRES and workload.script == "submissions.py":
-        command += ["--postgres", args.postgres]
     load_before = load_average()
     print(f"\n### {workload.name}: {shlex.join(command)}  (load average {format_load(load_before)})", flush=True)
     started = time.perf_counter()
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env = {**os.environ, POSTGRES_VARIABLE: args.postgres}
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         assert process.stdout is not None
         try:
             for line in process.stdout:
@@ -139,10 +148,15 @@ def run_workload(workload: Workload, args: argparse.Namespace) -> Outcome:
     seconds = time.perf_counter() - started
     sys.stdout.flush()
     if code != 0 or not json_path.exists():
-        why = f"failed (exit {code}; see {log_path.relative_to(ROOT)})"
+        why = f"failed (exit {code}; see {shown(log_path)})"
         return Outcome(workload, [table_row(workload.about, why)], seconds, load_before, why)
     rows = json.loads(json_path.read_text())
     return Outcome(workload, rows, seconds, load_before)
+
+
+def shown(path: Path) -> str:
+    """A path relative to the project when it lies inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 # --- The table ------------------------------------------------------------------------------
@@ -215,7 +229,7 @@ def section(
             "",
             "Load average (1 min) before each workload, and its time: "
             + ", ".join(f"{o.workload.name} {o.load_before[0]:.2f} ({o.seconds:.0f} s)" for o in ran if o.load_before)
-            + ". Each workload's own report: `bench/out/run/<workload>.log`.",
+            + f". Each workload's own report: `{shown(args.out.resolve())}/<workload>.log`.",
         ]
     return lines
 
@@ -251,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n" + "\n".join(lines))
     if args.record:
         record(lines)
-        print(f"\nAppended to {RESULTS.relative_to(ROOT)}.")
+        print(f"\nAppended to {shown(RESULTS)}.")
     failed = [o for o in outcomes if o.note.startswith("failed") or "PostgreSQL" in o.note]
     return 1 if failed else 0
 
