@@ -9,8 +9,7 @@ from the model's own fields, and values are prepared by those fields exactly as 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -21,25 +20,6 @@ from django.db import DEFAULT_DB_ALIAS, connection, models
 if TYPE_CHECKING:
     from accounts.actors import Actor
     from cases.models import Case
-
-
-@contextmanager
-def pipelined() -> Iterator[None]:
-    """On PostgreSQL, inside a transaction, send the block's statements in psycopg's pipeline
-    mode: a statement whose result the code reads still waits for it (the case's SELECT, the
-    event's INSERT … RETURNING), but the writes after it (the case row, the outbox and inbox
-    rows) go out without waiting and are answered together when the block ends. The BEGIN goes
-    with the first statement instead of a round trip of its own. An error in any of them is
-    raised when the block ends, still inside the transaction, which then rolls back whole.
-
-    Only for blocks whose code never reads a write's row count and catches no database error
-    (a savepoint's handler would not see an error raised later). SQLite runs the block as is."""
-    if connection.vendor != "postgresql" or not connection.in_atomic_block:
-        yield
-        return
-    connection.ensure_connection()
-    with connection.connection.pipeline():
-        yield
 
 
 @cache

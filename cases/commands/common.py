@@ -31,7 +31,7 @@ from cases.evidence import (
 )
 from cases.models import Case, DataSubject, Evidence, TrackingCredential
 from cases.references import new_reference, new_tracking_token, token_hash
-from cases.rows import create_row, load_case, pipelined
+from cases.rows import create_row, load_case
 from cases.workflows.base import perform
 from cases.workflows.validation import optional_text
 
@@ -121,10 +121,8 @@ def transition_command(model: type[CaseT], action: str) -> Callable[..., CaseT]:
 
     @command
     def run(*, case_id: uuid.UUID, actor: Actor, expected_version: int, **arguments: Any) -> CaseT:
-        # The load, the guards and the writes of one event: its statements are pipelined.
-        with pipelined():
-            case = load_for_update(model, case_id=case_id, actor=actor, expected_version=expected_version)
-            perform(case, action, actor=actor, **arguments)
+        case = load_for_update(model, case_id=case_id, actor=actor, expected_version=expected_version)
+        perform(case, action, actor=actor, **arguments)
         return case
 
     run.__name__ = run.__qualname__ = f"{model.objects.kind}_{action}"  # type: ignore[attr-defined]

@@ -29,7 +29,6 @@ from cases.commands.openings import link_on_intake
 from cases.errors import CommandInvalid
 from cases.feature_matching import Intake
 from cases.models import Evidence, Priority
-from cases.rows import pipelined
 from cases.workflows.base import perform
 from cases.workflows.complaint import CATEGORY_PRIORITY, KIND, Category, Complaint, ComplaintEvent
 from cases.workflows.validation import choice, optional_text, required_text, web_addresses
@@ -126,10 +125,9 @@ def complaint_receive_information(
 ) -> Complaint:
     """The complainant's answer to a question (or staff recording one given by phone)."""
     files = inspect_evidence(evidence)
-    with pipelined():
-        complaint = load_for_update(Complaint, case_id=case_id, actor=actor, expected_version=expected_version)
-        perform(complaint, "receive_information", actor=actor, text=text)
-        attach_evidence(complaint, files, actor=actor)
+    complaint = load_for_update(Complaint, case_id=case_id, actor=actor, expected_version=expected_version)
+    perform(complaint, "receive_information", actor=actor, text=text)
+    attach_evidence(complaint, files, actor=actor)
     return complaint
 
 
