@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+ARGS ?=
 
 .PHONY: run test lint typecheck messages bench clean
 
@@ -47,8 +48,9 @@ messages: $(VENV)/.dev-installed
 	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=bench
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
+# Every workload on PostgreSQL and one table (bench/README.md); `make bench ARGS=--quick` for a smoke run.
 bench: $(VENV)/.dev-installed
-	$(BIN)/python bench/transitions.py
+	$(BIN)/python bench/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .hypothesis .mypy_cache

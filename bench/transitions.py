@@ -23,36 +23,59 @@ import cProfile
 import datetime as dt
 import io
 import os
-import platform
 import pstats
 import re
-import statistics
 import sys
+import threading
 import time
 import uuid
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (
+    DEFAULT_POSTGRES,
+    ROOT,
+    Rate,
+    StepLog,
+    add_interface_arguments,
+    bench_database,
+    database_name,
+    database_url,
+    format_load,
+    load_average,
+    machine_facts,
+    postgres_settings,
+    print_breakdown,
+    print_facts,
+    recreate_database,
+    round_trip_ms,
+    shares,
+    table_row,
+    timed,
+    write_rows,
+)
+
 if TYPE_CHECKING:
     from accounts.actors import Actor
     from accounts.models import Organisation
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tracker_bench"
 TARGET_RATIO = 0.4
 PROFILE_TRANSITIONS = 2100
 RAW_TABLE = "bench_raw_event"
+CONTENDING_CLIENTS = 10
 
-T = TypeVar("T")
+
+def default_database_url() -> str:
+    return database_url(DEFAULT_POSTGRES, bench_database("tracker_bench"))
 
 
 @dataclass(frozen=True)
@@ -125,50 +148,49 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--transitions",
         type=int,
-        default=14000,
-        help=f"transitions to time, rounded up to whole lifecycles of {STEPS} commands (default 14000)",
+        default=None,
+        help=f"transitions to time, rounded up to whole lifecycles of {STEPS} commands (default 14000; quick 1400)",
     )
     parser.add_argument("--raw-rows", type=int, default=None, help="raw rows to time (default: as many as transitions)")
     parser.add_argument(
-        "--warmup", type=int, default=350, help="transitions and raw rows run first and not counted (default 350)"
+        "--warmup", type=int, default=None, help="transitions and raw rows run first and not counted (default 350)"
     )
     parser.add_argument(
         "--rounds",
         type=int,
-        default=5,
+        default=None,
         help="split the timed work into this many rounds of submissions, transitions and raw rows (default 5)",
     )
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL, help=f"default {DEFAULT_DATABASE_URL}")
+    parser.add_argument(
+        "--contended",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help=f"then {CONTENDING_CLIENTS} clients transition one case for this long (default 10; quick 3; 0: skip)",
+    )
+    parser.add_argument("--only-contended", action="store_true", help="run only the contended workload")
+    parser.add_argument("--database-url", default=None, help="default: the bench database tracker_bench")
     parser.add_argument(
         "--profile",
         action="store_true",
         help=f"afterwards, break {PROFILE_TRANSITIONS} more transitions down by query and by function (not counted)",
     )
+    add_interface_arguments(parser)
     args = parser.parse_args()
-    if args.transitions < 1 or args.rounds < 1 or args.warmup < 0:
-        parser.error("--transitions and --rounds must be positive, --warmup not negative")
+    quick = args.quick
+    args.transitions = args.transitions or (1400 if quick else 14000)
+    args.warmup = args.warmup if args.warmup is not None else (140 if quick else 350)
+    args.rounds = args.rounds or (2 if quick else 5)
+    args.contended = args.contended if args.contended is not None else (3 if quick else 10)
+    args.database_url = args.database_url or default_database_url()
+    if args.transitions < 1 or args.rounds < 1 or args.warmup < 0 or args.contended < 0:
+        parser.error("--transitions and --rounds must be positive, --warmup and --contended not negative")
     if args.raw_rows is not None and args.raw_rows < args.rounds:
         parser.error("--raw-rows must be at least --rounds")
     return args
 
 
 # --- Database and Django set-up -------------------------------------------------------------
-
-
-def database_name(url: str) -> str:
-    return urlsplit(url).path.lstrip("/")
-
-
-def recreate_database(url: str) -> None:
-    """Drop and create the bench database, connected to the server's `postgres` database."""
-    name = database_name(url)
-    # The database is dropped without asking: never let a typo point this at real data.
-    if "bench" not in name:
-        raise SystemExit(f"Refusing to drop database {name!r}: its name must contain 'bench'.")
-    maintenance_url = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(maintenance_url, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def setup_django(url: str) -> None:
@@ -179,7 +201,6 @@ def setup_django(url: str) -> None:
     os.environ["DEBUG"] = "0"
     os.environ["SECRET_KEY"] = "bench-only-secret-key-not-for-any-deployment"  # noqa: S105
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
 
     import django
     from django.core.management import call_command
@@ -273,9 +294,9 @@ def insert_raw(
     connection: psycopg.Connection,
     staff: Staff,
     count: int,
-    timings: dict[str, float] | None = None,
+    log: StepLog | None = None,
 ) -> int:
-    """One INSERT and one COMMIT per row; with `timings`, add up the time of each half."""
+    """One INSERT and one COMMIT per row; with `log`, add up the time of each half."""
     from cases.eventstore import GENESIS_HASH, event_hash
 
     metadata = staff.actor.metadata()
@@ -300,89 +321,120 @@ def insert_raw(
             RAW_INSERT,
             (stream_id, version, event_type, 1, Jsonb(data), Jsonb(metadata), occurred_at, previous, row_hash),
         ).fetchone()
-        executed = time.perf_counter()
+        if log is not None:
+            log.add("BEGIN + INSERT (psycopg execute)", started)
+        committing = time.perf_counter()
         connection.commit()
-        if timings is not None:
-            timings["BEGIN + INSERT (psycopg execute)"] += executed - started
-            timings["COMMIT"] += time.perf_counter() - executed
+        if log is not None:
+            log.add("COMMIT", committing)
         previous = row_hash
         inserted += 1
     return inserted
 
 
-# --- Measuring ------------------------------------------------------------------------------
+# --- Contended: many clients, one case -----------------------------------------------------
 
 
 @dataclass
-class Rate:
-    count: int
+class Contention:
+    clients: int
     seconds: float
+    transitions: int = 0
+    conflicts: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    checks: list[str] = field(default_factory=list)
 
     @property
-    def per_second(self) -> float:
-        return self.count / self.seconds
-
-    @property
-    def ms_each(self) -> float:
-        return 1000 * self.seconds / self.count
+    def ok(self) -> bool:
+        return not self.errors and all(check.startswith("ok") for check in self.checks)
 
 
-def timed(action: Callable[..., T], *args: Any) -> tuple[T, float]:
-    """The action's result and the seconds it took."""
+def contend(staff: Staff, seconds: float, clients: int = CONTENDING_CLIENTS) -> Contention:
+    """`clients` threads, each with its own database connection, take ONE complaint back and
+    forth between investigating and awaiting the complainant for `seconds`: each reads the case,
+    then runs the command its state allows with the version it read. The loser of a race must
+    get the project's ConcurrencyConflict, nothing else, and leave nothing behind."""
+    from django.db import connection
+
+    from cases import commands
+    from cases.errors import ConcurrencyConflict
+    from cases.models import Case
+
+    case_id = submit_complaints(staff, 1)[0]
+    for version, step in enumerate(lifecycle(staff.user_id)[:3], start=1):  # up to investigating
+        getattr(commands, step.command)(case_id=case_id, actor=staff.actor, expected_version=version, **step.arguments)
+    start_version = Case.objects.get(pk=case_id).version
+    result = Contention(clients=clients, seconds=seconds)
+    lock = threading.Lock()
+    go = threading.Barrier(clients + 1)
+    deadline: list[float] = []
+
+    def client(number: int) -> None:
+        done = conflicts = 0
+        errors: Counter[str] = Counter()
+        try:
+            go.wait()
+            while time.perf_counter() < deadline[0]:
+                state, version = Case.objects.filter(pk=case_id).values_list("state", "version").get()
+                try:
+                    if state == "investigating":
+                        commands.complaint_request_information(
+                            case_id=case_id, actor=staff.actor, expected_version=version, question=f"Q{number}?"
+                        )
+                    else:
+                        commands.complaint_receive_information(
+                            case_id=case_id, actor=staff.actor, expected_version=version, text=f"A{number}."
+                        )
+                    done += 1
+                except ConcurrencyConflict:
+                    conflicts += 1
+                except Exception as exc:  # noqa: BLE001 - counted and reported: any other answer fails the run
+                    errors[f"{type(exc).__name__}: {exc}"[:200]] += 1
+        finally:
+            connection.close()
+            with lock:
+                result.transitions += done
+                result.conflicts += conflicts
+                result.errors.update(errors)
+
+    threads = [threading.Thread(target=client, args=(number,)) for number in range(clients)]
+    for thread in threads:
+        thread.start()
+    deadline.append(time.perf_counter() + seconds)
     started = time.perf_counter()
-    result = action(*args)
-    return result, time.perf_counter() - started
+    go.wait()
+    for thread in threads:
+        thread.join()
+    result.seconds = time.perf_counter() - started
+    result.checks = check_contended(case_id, start_version, result.transitions)
+    return result
 
 
-def round_trip_ms(connection: psycopg.Connection, *, commit: bool, samples: int = 500) -> float:
-    """Median milliseconds of `SELECT 1`, alone or followed by a COMMIT; that transaction wrote
-    nothing, so its COMMIT flushes nothing to disk and costs one more round trip only."""
-    durations = []
-    for _ in range(samples):
-        started = time.perf_counter()
-        connection.execute("SELECT 1").fetchone()
-        if commit:
-            connection.commit()
-        durations.append(time.perf_counter() - started)
-    connection.commit()
-    return 1000 * statistics.median(durations)
+def check_contended(case_id: uuid.UUID, start_version: int, transitions: int) -> list[str]:
+    """Every won transition is one event, one projection version and one live outbox row; the
+    chain verifies; nothing a loser began is left."""
+    from cases.eventstore import stream_events, verify_chain
+    from cases.models import Case
+    from notifications.models import Channel, OutboxMessage
 
+    case = Case.objects.get(pk=case_id)
+    events = list(stream_events(case_id))
+    broken = [item for item in verify_chain(iter(events)) if not hasattr(item, "position")]
+    live = OutboxMessage.objects.filter(stream_id=case_id, channel=Channel.LIVE).count()
+    expected = start_version + transitions
 
-def machine_facts(connection: psycopg.Connection, load_before: tuple[float, float, float]) -> list[tuple[str, str]]:
-    import django
+    def check(ok: bool, text: str) -> str:
+        return ("ok: " if ok else "FAILED: ") + text
 
-    def setting(name: str) -> str:
-        row = connection.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
-        return str(row[0]) if row else "?"
-
-    facts = [
-        ("CPU count", str(os.cpu_count())),
-        ("Platform", platform.platform()),
-        ("Python", platform.python_version()),
-        ("Django", django.get_version()),
-        ("psycopg", psycopg.__version__),
-        ("PostgreSQL", setting("server_version")),
-        ("fsync / synchronous_commit", f"{setting('fsync')} / {setting('synchronous_commit')}"),
-        # Other work on the machine (a test run, a build) slows commits and skews the ratio.
-        ("Load average before the run", " / ".join(f"{load:.2f}" for load in load_before) + " (1/5/15 min)"),
+    return [
+        check(case.version == expected, f"case version {case.version}, expected {expected}"),
+        check(len(events) == expected, f"{len(events)} events in the stream, expected {expected}"),
+        check(live == expected, f"{live} live outbox rows, expected {expected}"),
+        check(not broken and case.last_event_hash == events[-1].hash, "hash chain verifies up to the case row"),
     ]
-    connection.commit()
-    return facts
 
 
-# --- Profiling (optional, after the measured phases) ----------------------------------------
-
-_TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', re.IGNORECASE)
-
-
-def query_label(statement: str) -> str:
-    """'SELECT cases_case FOR UPDATE', 'INSERT cases_event'…: verb, table, locking."""
-    verb = statement.lstrip().split(None, 1)[0].upper()
-    table = _TABLE.search(statement)
-    label = f"{verb} {table.group(1) if table else ''}".strip()
-    if verb == "SELECT" and re.match(r'\s*SELECT 1 AS "a"', statement):
-        label += " (exists)"
-    return label + (" FOR UPDATE" if "FOR UPDATE" in statement else "")
+# --- Measuring ------------------------------------------------------------------------------
 
 
 def wal_position(connection: psycopg.Connection) -> str:
@@ -397,23 +449,8 @@ def wal_bytes_since(connection: psycopg.Connection, start: str) -> float:
     return float(row[0]) if row else 0.0
 
 
-@dataclass
-class QueryLog:
-    seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-
-    def __call__(self, execute: Callable[..., Any], statement: str, params: Any, many: bool, context: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return execute(statement, params, many, context)
-        finally:
-            label = query_label(statement)
-            self.seconds[label] += time.perf_counter() - started
-            self.counts[label] += 1
-
-
 @contextmanager
-def commits_timed(log: QueryLog) -> Iterator[None]:
+def commits_timed(log: StepLog) -> Iterator[None]:
     """Time Django's COMMITs: they skip execute wrappers, so wrap the connection's private _commit."""
     from django.db import connection
 
@@ -424,8 +461,7 @@ def commits_timed(log: QueryLog) -> Iterator[None]:
         try:
             original()
         finally:
-            log.seconds["COMMIT"] += time.perf_counter() - started
-            log.counts["COMMIT"] += 1
+            log.add("COMMIT", started)
 
     connection._commit = commit  # type: ignore[method-assign]
     try:
@@ -434,40 +470,27 @@ def commits_timed(log: QueryLog) -> Iterator[None]:
         del connection._commit  # back to the class's method
 
 
-def print_breakdown(title: str, total: Rate, seconds: dict[str, float], counts: dict[str, int] | None) -> None:
-    per = total.count
-    print(f"\n{title}: {total.count} in {total.seconds:.2f} s, {total.ms_each:.3f} ms each")
-    print(f"  {'step':<38} {'per item':>8} {'ms/item':>8} {'share':>6}")
-    accounted = 0.0
-    for label, spent in sorted(seconds.items(), key=lambda item: -item[1]):
-        accounted += spent
-        times = f"{counts[label] / per:8.2f}" if counts else f"{1:8.2f}"
-        print(f"  {label:<38} {times} {1000 * spent / per:8.3f} {spent / total.seconds:6.1%}")
-    rest = total.seconds - accounted
-    print(f"  {'Python and everything else':<38} {'':>8} {1000 * rest / per:8.3f} {rest / total.seconds:6.1%}")
-
-
 def profile(staff: Staff, raw: psycopg.Connection) -> None:
     from django.db import connection
 
     complaints = PROFILE_TRANSITIONS // STEPS
     print(f"\n=== Profile ({complaints * STEPS} more transitions and raw rows, not counted above) ===")
-    print("(A psycopg connection sends BEGIN as its own round trip before a transaction's first query:")
-    print(" that round trip is counted in the first query, SELECT ... FOR UPDATE or the raw INSERT.)")
+    print("(A psycopg connection sends BEGIN as its own round trip before a transaction's first query")
+    print(" unless it is pipelined: the BEGIN is counted in the first query, the case's SELECT or the raw INSERT.)")
 
-    log = QueryLog()
+    log = StepLog()
     case_ids = submit_complaints(staff, complaints)
     wal_start = wal_position(raw)
     with connection.execute_wrapper(log), commits_timed(log):
         command = Rate(*timed(run_lifecycles, staff, case_ids))
     command_wal = wal_bytes_since(raw, wal_start)
-    print_breakdown("Command path, per transition", command, log.seconds, log.counts)
+    print_breakdown("Command path, per transition", command, log, width=38)
 
-    raw_timings: dict[str, float] = defaultdict(float)
+    raw_log = StepLog()
     wal_start = wal_position(raw)
-    raw_rate = Rate(*timed(insert_raw, raw, staff, command.count, raw_timings))
+    raw_rate = Rate(*timed(insert_raw, raw, staff, command.count, raw_log))
     raw_wal = wal_bytes_since(raw, wal_start)
-    print_breakdown("Raw path, per row", raw_rate, raw_timings, None)
+    print_breakdown("Raw path, per row", raw_rate, raw_log, width=38)
     # The WAL position is the server's: other databases' writes meanwhile are counted too.
     print(
         f"\nWAL written, which each COMMIT waits to reach the disk: {command_wal / command.count:.0f} bytes"
@@ -488,25 +511,17 @@ def profile(staff: Staff, raw: psycopg.Connection) -> None:
     print(listing[listing.index("   ncalls") :].rstrip())
 
 
-# --- Main -----------------------------------------------------------------------------------
-
-
-def shares(total: int, parts: int) -> list[int]:
-    """`total` split into `parts` near-equal whole numbers."""
-    return [total // parts + (1 if part < total % parts else 0) for part in range(parts)]
-
-
 @dataclass
 class Totals:
-    submissions: Rate = field(default_factory=lambda: Rate(0, 0.0))
-    transitions: Rate = field(default_factory=lambda: Rate(0, 0.0))
-    raw: Rate = field(default_factory=lambda: Rate(0, 0.0))
+    submissions: Rate = field(default_factory=Rate)
+    transitions: Rate = field(default_factory=Rate)
+    raw: Rate = field(default_factory=Rate)
     round_ratios: list[float] = field(default_factory=list)
 
     def add(self, submissions: Rate, transitions: Rate, raw: Rate) -> None:
-        for total, part in ((self.submissions, submissions), (self.transitions, transitions), (self.raw, raw)):
-            total.count += part.count
-            total.seconds += part.seconds
+        self.submissions.add(submissions)
+        self.transitions.add(transitions)
+        self.raw.add(raw)
         self.round_ratios.append(transitions.per_second / raw.per_second)
 
 
@@ -533,53 +548,94 @@ def check_work_done(raw: psycopg.Connection, complaints: int, raw_rows: int) -> 
         raise SystemExit(f"Expected {complaints} closed complaints and {raw_rows} raw rows; found {closed}, {row}.")
 
 
-def main() -> None:
-    args = parse_args()
-    load_before = os.getloadavg()
+# --- Main -----------------------------------------------------------------------------------
+
+
+def single_client(args: argparse.Namespace, staff: Staff, raw: psycopg.Connection, load: str) -> dict[str, Any]:
     complaints = max(-(-args.transitions // STEPS), args.rounds)
     warmup_complaints = -(-args.warmup // STEPS)
     raw_count = args.raw_rows or complaints * STEPS
 
+    # Warm-up: connections, caches and code paths; not counted.
+    run_lifecycles(staff, submit_complaints(staff, warmup_complaints))
+    insert_raw(raw, staff, args.warmup)
+
+    totals = measure(staff, raw, complaints, raw_count, args.rounds)
+    check_work_done(raw, warmup_complaints + complaints, args.warmup + raw_count)
+
+    rtt = round_trip_ms(raw, commit=False, samples=500)
+    rtt_commit = round_trip_ms(raw, commit=True, samples=500)
+    found = postgres_settings(raw, "fsync", "synchronous_commit")
+    raw.commit()
+
+    ratio = totals.transitions.per_second / totals.raw.per_second
+    print("\n=== Complaint transitions through cases.commands vs raw psycopg INSERT + COMMIT ===")
+    print(f"{'Load average before the run:':<33} {load}")
+    print(f"{'fsync / synchronous_commit:':<33} {found['fsync']} / {found['synchronous_commit']}")
+    print(f"{'Database:':<33} {database_name(args.database_url)} (created afresh)")
+    print(f"{'SELECT 1 round trip:':<33} {rtt:.3f} ms median; with a read-only COMMIT {rtt_commit:.3f} ms")
+    print(f"{'Warm-up (not counted):':<33} {warmup_complaints * STEPS} transitions, {args.warmup} raw rows")
+    print(f"{'N:':<33} {complaints} complaints x {STEPS} commands = {totals.transitions.count} transitions")
+    print(f"{'':<33} {totals.raw.count} raw rows, in {args.rounds} alternating rounds")
+    print()
+    rows = (
+        ("Submissions (complaint_submit):", totals.submissions),
+        ("Transitions (command layer):", totals.transitions),
+        ("Raw INSERT + COMMIT (psycopg):", totals.raw),
+    )
+    for label, rate in rows:
+        print(f"{label:<33} {rate.per_second:9.1f} /s  ({rate.ms_each:.3f} ms each)")
+    verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
+    print(f"{'Ratio command / raw:':<33} {ratio:9.3f}     (target >= {TARGET_RATIO}: {verdict})")
+    spread = ", ".join(f"{r:.3f}" for r in totals.round_ratios)
+    print(f"{'Ratio per round:':<33} {spread}", flush=True)
+    return table_row(
+        "transitions, 1 client (event + projection + outbox, hash chained)",
+        f"{totals.transitions.per_second:.0f}/s ({totals.transitions.ms_each:.2f} ms)",
+        baseline=f"{totals.raw.per_second:.0f}/s ({totals.raw.ms_each:.2f} ms)",
+        baseline_name="raw hash-chained INSERT + COMMIT, psycopg",
+        ratio=f"{ratio:.2f}×",
+        target=f"≥ {TARGET_RATIO}× raw",
+        met=ratio >= TARGET_RATIO,
+    )
+
+
+def contended(args: argparse.Namespace, staff: Staff) -> dict[str, Any]:
+    result = contend(staff, args.contended)
+    print(f"\n=== Contended: {result.clients} clients transitioning one complaint for {result.seconds:.1f} s ===")
+    print(f"{'Transitions won:':<33} {result.transitions} ({result.transitions / result.seconds:.1f} /s)")
+    print(f"{'Conflicts answered:':<33} {result.conflicts} (ConcurrencyConflict, the API's 409)")
+    for error, count in result.errors.most_common():
+        print(f"{'Other errors (fail the run):':<33} {count} x {error}")
+    for check in result.checks:
+        print(f"{'Check:':<33} {check}")
+    conflicts_share = result.conflicts / max(1, result.conflicts + result.transitions)
+    return table_row(
+        f"transitions, {result.clients} clients on one case",
+        f"{result.transitions / result.seconds:.0f}/s, {result.conflicts} conflicts ({conflicts_share:.0%})",
+        target="every loser a conflict, nothing half written",
+        met=result.ok,
+    )
+
+
+def main() -> None:
+    args = parse_args()
+    load = format_load(load_average())
+    print(f"Load average before the run: {load}", flush=True)
     recreate_database(args.database_url)
     setup_django(args.database_url)
     staff = create_staff()
+    rows: list[dict[str, Any]] = []
 
     with psycopg.connect(args.database_url, autocommit=False) as raw:
         create_raw_table(raw)
-
-        # Warm-up: connections, caches and code paths; not counted.
-        run_lifecycles(staff, submit_complaints(staff, warmup_complaints))
-        insert_raw(raw, staff, args.warmup)
-
-        totals = measure(staff, raw, complaints, raw_count, args.rounds)
-        check_work_done(raw, warmup_complaints + complaints, args.warmup + raw_count)
-
-        rtt = round_trip_ms(raw, commit=False)
-        rtt_commit = round_trip_ms(raw, commit=True)
-        facts = machine_facts(raw, load_before)
-
-        ratio = totals.transitions.per_second / totals.raw.per_second
-        print("=== Complaint transitions through cases.commands vs raw psycopg INSERT + COMMIT ===")
-        for name, value in facts:
-            print(f"{name + ':':<28} {value}")
-        print(f"{'Database:':<28} {database_name(args.database_url)} (created afresh)")
-        print(f"{'SELECT 1 round trip:':<28} {rtt:.3f} ms median; with a read-only COMMIT {rtt_commit:.3f} ms")
-        print(f"{'Warm-up (not counted):':<28} {warmup_complaints * STEPS} transitions, {args.warmup} raw rows")
-        print(f"{'N:':<28} {complaints} complaints x {STEPS} commands = {totals.transitions.count} transitions")
-        print(f"{'':<28} {totals.raw.count} raw rows, in {args.rounds} alternating rounds")
+        if not args.only_contended:
+            rows.append(single_client(args, staff, raw, load))
+        if args.contended:
+            rows.append(contended(args, staff))
         print()
-        rows = (
-            ("Submissions (complaint_submit):", totals.submissions),
-            ("Transitions (command layer):", totals.transitions),
-            ("Raw INSERT + COMMIT (psycopg):", totals.raw),
-        )
-        for label, rate in rows:
-            print(f"{label:<33} {rate.per_second:9.1f} /s  ({rate.ms_each:.3f} ms each)")
-        verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
-        print(f"{'Ratio command / raw:':<33} {ratio:9.3f}     (target >= {TARGET_RATIO}: {verdict})")
-        spread = ", ".join(f"{r:.3f}" for r in totals.round_ratios)
-        print(f"{'Ratio per round:':<33} {spread}")
-
+        print_facts(machine_facts(args.database_url), width=33)
+        write_rows(args.json, rows)
         if args.profile:
             profile(staff, raw)
 
