@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -49,7 +49,7 @@ def outbox_enqueue(event: Event, case: Case) -> None:
         )
     ]
     recipients = []
-    if case.subject_id and event.type in declaration_of(case.kind).filer_notified:
+    if case.subject_id and event.type in declaration_of(case.kind).filer_notified and _reachable(case.subject_id):
         recipients.append({"subject_id": str(case.subject_id)})
     for number, item in enumerate(recorded_measures(event.data), start=1):
         if item["subject_id"]:
@@ -70,6 +70,14 @@ def outbox_enqueue(event: Event, case: Case) -> None:
     ]
     insert_rows(rows, _QUEUED_FIELDS)
     transaction.on_commit(outbox_ready.set)
+
+
+def _reachable(subject_id: Any) -> bool:
+    """Whether the filer left an address (an anonymous filer has a data subject all the same,
+    whose key seals their text) and has not been erased."""
+    from cases.models import DataSubject
+
+    return DataSubject.objects.filter(pk=subject_id, erased_at__isnull=True).exclude(email_sealed="").exists()
 
 
 def _staff_recipient(event: Event, case: Case) -> dict[str, str] | None:

@@ -207,6 +207,17 @@ def data_subject_for(*, organisation: Organisation, contact: Contact) -> DataSub
     return create_row(subject)
 
 
+def filer_subject(*, organisation: Organisation, contact: Contact) -> DataSubject:
+    """The data subject of a filing: its contact details if any were given, or one with none
+    (an anonymous filer), whose key seals the filer's own text all the same."""
+    subject = data_subject_for(organisation=organisation, contact=contact)
+    if subject is not None:
+        return subject
+    return create_row(
+        DataSubject(organisation=organisation, language=get_language() or settings.LANGUAGE_CODE, created_at=timezone.now())
+    )
+
+
 # --- Evidence -------------------------------------------------------------------------------
 
 

@@ -196,7 +196,8 @@ _FOLDED = frozenset({"linked_case_id", "entry_id"})
 
 
 def event_facts(event: Event, context: DisplayContext) -> list[Fact]:
-    data = event.data if isinstance(event.data, dict) else {"data": event.data}
+    # The filer's own text is sealed in the event; it reads as text, or as erased.
+    data = context.reader.data(event.data) if isinstance(event.data, dict) else {"data": event.data}
     declaration = context.case.declaration
     renders = {**_RENDERERS, **declaration.field_renders}
     folded = _FOLDED | declaration.folded_fields

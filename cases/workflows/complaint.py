@@ -19,11 +19,13 @@ from rest_framework import serializers
 from cases import sla
 from cases.display import DisplayContext, Fact, Item, choice_field, linked_reference_field, text_field
 from cases.errors import CommandInvalid
+from cases.events import CaseEvent
 from cases.kinds import KindDeclaration, PublicEvent, StateWording, choice_text, register
 from cases.measures import Measure, measure_items, measure_reference, recorded_measures
 from cases.models import Case, KindManager, Priority
 from cases.personal_data import notice_subject_for
 from cases.projections import applies, when
+from cases.sealing import sealed_column
 from cases.workflows.base import (
     Argument,
     assignment_transition,
@@ -288,8 +290,10 @@ def _submitted(case: Case, data: dict[str, Any], event: Event) -> None:
     case.title = data["title"]
     case.category = data["category"]
     case.priority = data["priority"]
-    case.description = data["description"]
+    case.description = sealed_column(data["description"])
     case.details = {"content_urls": data["content_urls"]}
+    if data.get("filer_title"):
+        case.details["filer_title"] = data["filer_title"]
     case.subject_id = uuid.UUID(data["subject_id"]) if data["subject_id"] else None
     case.first_response_due_at = when(data["first_response_due_at"])
     case.resolution_due_at = when(data["resolution_due_at"])
@@ -434,6 +438,8 @@ class MeasureDetails(serializers.Serializer):
 
 class ComplaintDetails(serializers.Serializer):
     content_urls = serializers.ListField(child=serializers.URLField())
+    # The title the complainant gave, sealed under their key (`cases.sealing`).
+    filer_title = serializers.DictField(child=serializers.CharField(), required=False)
     decided_by = serializers.IntegerField(required=False, allow_null=True)
     decided_at = serializers.DateTimeField(required=False)
     measures = MeasureDetails(many=True, required=False)
@@ -547,6 +553,12 @@ DECLARATION = register(
         internal_transitions=frozenset({"reverse_measures", "reopen"}),
         schema_versions={ComplaintEvent.RESOLVED: 2},
         description_heading=_("What was reported"),
+        # The complainant's own words; a match of the feature library quotes them.
+        personal_text={
+            ComplaintEvent.SUBMITTED: ("description", "filer_title"),
+            ComplaintEvent.INFORMATION_RECEIVED: ("text",),
+            CaseEvent.FEATURE_MATCHED: ("matched",),
+        },
         reported_under=_("Article 10: illegal information handled, and the measures taken"),
     )
 )
