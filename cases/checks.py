@@ -29,9 +29,7 @@ def master_keys_open_stored_subject_keys(app_configs: Any = None, **kwargs: Any)
         errors = []
         for key_id in sorted(key_ids):
             # One stored key per master key is enough: a wrong key opens none of them.
-            sample = (
-                DataSubject.objects.filter(key_id=key_id).exclude(wrapped_key="").only("id", "wrapped_key").first()
-            )
+            sample = DataSubject.objects.filter(key_id=key_id).exclude(wrapped_key="").only("id", "wrapped_key").first()
             if sample is None:
                 continue
             try:

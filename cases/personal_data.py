@@ -60,6 +60,12 @@ class DataSubject(models.Model):
                 key = vault.unwrap_key(self.wrapped_key, self.id, self.key_id)
             else:
                 key, self.wrapped_key, self.key_id = vault.new_subject_key(self.id)
+                if not self._state.adding:
+                    # A stored subject without a key yet: keep the new one at once, or
+                    # what it sealed could never be opened.
+                    DataSubject.objects.filter(pk=self.pk, wrapped_key="").update(
+                        wrapped_key=self.wrapped_key, key_id=self.key_id
+                    )
             self.__dict__["_data_key"] = key
         return key
 
@@ -132,6 +138,7 @@ def notice_subject_for(*, organisation_id: int, email: str) -> DataSubject | Non
         validate_email(email)
     except ValidationError as exc:
         raise CommandInvalid.single("measures", MSG_NOTICE_EMAIL_INVALID) from exc
-    return DataSubject.objects.create(
-        organisation_id=organisation_id, email=email, language=get_language() or "", created_at=timezone.now()
-    )
+    subject = DataSubject(organisation_id=organisation_id, language=get_language() or "", created_at=timezone.now())
+    subject.email = email
+    subject.save(force_insert=True)
+    return subject

@@ -65,7 +65,9 @@ def seal_personal_text(case: Case, event_type: str, data: dict[str, Any]) -> dic
     subject_id = data.get("subject_id") if "subject_id" in data else case.subject_id
     subject = DataSubject.objects.filter(pk=subject_id).first() if subject_id else None
     if subject is None:
-        subject = DataSubject.objects.create(organisation_id=case.organisation_id or data["organisation_id"])
+        subject = DataSubject(organisation_id=case.organisation_id or data["organisation_id"])
+        subject.data_key()
+        subject.save(force_insert=True)
     if subject.erased:
         raise CommandInvalid.single(keys[0], MSG_SUBJECT_ERASED)
     return {**data, **{key: seal(subject, key, data[key]) for key in keys}}

@@ -197,13 +197,12 @@ def data_subject_for(*, organisation: Organisation, contact: Contact) -> DataSub
     now = timezone.now()
     subject = DataSubject(
         organisation=organisation,
-        name=name,
-        email=email,
-        phone=phone,
         language=get_language() or settings.LANGUAGE_CODE,
         consented_at=now,
         created_at=now,
     )
+    # Encrypted under the subject's own key as they are set.
+    subject.name, subject.email, subject.phone = name, email, phone
     return create_row(subject)
 
 
@@ -213,9 +212,11 @@ def filer_subject(*, organisation: Organisation, contact: Contact) -> DataSubjec
     subject = data_subject_for(organisation=organisation, contact=contact)
     if subject is not None:
         return subject
-    return create_row(
-        DataSubject(organisation=organisation, language=get_language() or settings.LANGUAGE_CODE, created_at=timezone.now())
+    subject = DataSubject(
+        organisation=organisation, language=get_language() or settings.LANGUAGE_CODE, created_at=timezone.now()
     )
+    subject.data_key()  # made now, so that the row is written with it
+    return create_row(subject)
 
 
 # --- Evidence -------------------------------------------------------------------------------

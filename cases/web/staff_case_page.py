@@ -16,14 +16,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.actors import Actor
+from accounts.models import Role
 from cases.actions import Action, BlockedAction, available_actions, available_openings, blocked_actions
 from cases.exports import case_checkpoint
+from cases.holds import case_holds
 from cases.models import Case
 from cases.scope import colleagues
 from cases.staff_queries import case_contact, case_evidence, case_history, related_cases
 from cases.web.staff_action_forms import (
     ActionForm,
     AssignForm,
+    ErasureForm,
     LinkForm,
     NoteForm,
     OpeningForm,
@@ -40,6 +43,7 @@ LINK = "link"
 CLAIM = "claim"
 ASSIGN = "assign"
 UNASSIGN = "unassign"
+ERASE = "erase"
 
 
 def action_prefix(action: str) -> str:
@@ -87,6 +91,8 @@ class CaseControls:
     claim: VersionForm | None = None
     assign: AssignForm | None = None
     unassign: VersionForm | None = None
+    # A supervisor's form to erase the personal data of the case's filer.
+    erase: ErasureForm | None = None
     # Why the person may not take this case on (the four-eyes rule of appeals), if so.
     may_not_handle: str = ""
     # Steps the state allows but a rule does not yet, with the reason (closing an incident
@@ -160,10 +166,12 @@ def case_controls(
         link=forms.make(LinkForm, LINK, kind=case.kind),
         urls={
             name: reverse(f"web:staff_case_{name}", kwargs={"case_id": case.id})
-            for name in (NOTE, LINK, CLAIM, ASSIGN, UNASSIGN)
+            for name in (NOTE, LINK, CLAIM, ASSIGN, UNASSIGN, ERASE)
         },
         internal=actor.works_for(case.organisation_id),
     )
+    if controls.internal and case.subject_id is not None and actor.role == Role.SUPERVISOR:
+        controls.erase = forms.make(ErasureForm, ERASE)
     declaration = case.declaration
     if controls.internal and case.state in declaration.open_states:
         may_handle = declaration.may_handle(case, actor)
@@ -205,5 +213,7 @@ def render_case_page(
         "form": controls.invalid,
         "refusal": refusal,
         "checkpoint": case_checkpoint(case),
+        # What keeps the filer's personal data from being erased now, and until when.
+        "holds": case_holds(case) if case.subject_id is not None else [],
     }
     return render(request, "staff/case.html", context, status=status)

@@ -20,7 +20,7 @@ from cases import sla
 from cases.display import DisplayContext, Fact, Item, choice_field, linked_reference_field, text_field
 from cases.errors import CommandInvalid
 from cases.events import CaseEvent
-from cases.kinds import KindDeclaration, PublicEvent, StateWording, choice_text, register
+from cases.kinds import KindDeclaration, LegalHold, PublicEvent, StateWording, choice_text, register
 from cases.measures import Measure, measure_items, measure_reference, recorded_measures
 from cases.models import Case, KindManager, Priority
 from cases.personal_data import notice_subject_for
@@ -446,6 +446,23 @@ class ComplaintDetails(serializers.Serializer):
     reversed_measures = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
 
 
+# Records of illegal information found and the measures taken against it are kept six months
+# from the decision (Provisions art. 10 keep records; Cybersecurity Law art. 21: six months).
+RECORDS_KEPT = dt.timedelta(days=183)
+
+
+def _legal_hold(complaint: Case, held: Case) -> LegalHold | None:
+    """A complaint that found a violation keeps its complainant's data for the six months the
+    records of its handling are kept (they may be asked for by the authorities)."""
+    if complaint.pk != held.pk or complaint.outcome != Outcome.VIOLATION or complaint.resolved_at is None:
+        return None
+    return LegalHold(
+        _("a violation was found: the records of its handling are kept six months"),
+        until=complaint.resolved_at + RECORDS_KEPT,
+        reference=complaint.reference,
+    )
+
+
 DECLARATION = register(
     KindDeclaration(
         kind=KIND,
@@ -550,6 +567,7 @@ DECLARATION = register(
         appealable_states=DECIDED_STATES,
         waiting_on_filer_states=frozenset({ComplaintState.AWAITING_COMPLAINANT}),
         open_states=frozenset(OPEN_STATES),
+        legal_hold=_legal_hold,
         internal_transitions=frozenset({"reverse_measures", "reopen"}),
         schema_versions={ComplaintEvent.RESOLVED: 2},
         description_heading=_("What was reported"),

@@ -307,7 +307,8 @@ class EventOutput(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_data(self, entry: HistoryEntry) -> Any:
-        reader = self.context.setdefault("personal_reader", Reader())
+        context: Any = self.context  # the root serializer's own dict, shared by every entry
+        reader = context.setdefault("personal_reader", Reader())
         return reader.data(entry.event.data)
 
     @extend_schema_field(EventActorOutput)
