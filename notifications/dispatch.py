@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 from typing import Any
 from urllib.parse import urlencode
@@ -205,6 +206,9 @@ def _claim(limit: int) -> list[OutboxMessage]:
     return batch
 
 
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
+
+
 def dispatch_batch(*, limit: int = 100) -> int:
     """Deliver up to `limit` due messages; return how many were attempted."""
     batch = _claim(limit)
@@ -213,7 +217,9 @@ def dispatch_batch(*, limit: int = 100) -> int:
         try:
             DELIVERERS[message.channel](message)
         except Exception as exc:  # noqa: BLE001 - a failed delivery is retried, not fatal
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            # Kept for staff, without any address a mail server's refusal quotes: the row
+            # outlives the erasure of the person it was for.
+            message.last_error = _ADDRESS.sub("<address>", f"{type(exc).__name__}: {exc}")[:2000]
             message.available_at = timezone.now() + min(dt.timedelta(seconds=2**message.attempts), MAX_BACKOFF)
             # The kind of failure only: a mail server's refusal quotes the recipient's address,
             # and logs carry no personal data (the message row keeps the detail for staff).
