@@ -52,7 +52,7 @@ def test_the_personal_text_a_kind_declares_is_sealed_in_its_stored_events(declar
     events = raw_events(case.id)
 
     assert events, "the filing stored no event"
-    first_type, first_data, first_metadata = events[0]
+    first_type, _first_data, first_metadata = events[0]
     if first_metadata["actor"]["role"] == "public":
         # Filed by a member of the public: what they wrote must be declared, and sealed.
         assert declaration.personal_text.get(first_type), f"{declaration.kind}: declare the filer's text"

@@ -117,7 +117,7 @@ def test_what_the_filer_gives_is_kept_only_as_ciphertext_and_reads_back_until_er
     client, provider, people, smtp_server, transactional_db
 ):
     agent_user, supervisor_user = people
-    case, token = file_through_the_form(client)
+    case, _token = file_through_the_form(client)
     handle_until_answered(client, case, agent_user)
 
     # The database holds none of it in clear, yet every reader shows it.
@@ -194,7 +194,7 @@ def test_what_the_filer_gives_is_kept_only_as_ciphertext_and_reads_back_until_er
 
 
 def test_erasure_is_refused_with_the_hold_shown_while_an_open_incident_involves_the_case(client, provider, people):
-    agent_user, supervisor_user = people
+    _agent_user, supervisor_user = people
     case, _token = file_through_the_form(client)
     supervisor = Actor.for_user(supervisor_user)
     incident = file_incident(provider, supervisor)
