@@ -94,6 +94,10 @@ class Reader:
     def __init__(self) -> None:
         self._subjects: dict[str, DataSubject | None] = {}
 
+    def remember(self, subject: DataSubject) -> None:
+        """A subject the caller has already loaded (a page's contact details): not read twice."""
+        self._subjects[str(subject.pk)] = subject
+
     def subject(self, subject_id: str) -> DataSubject | None:
         if subject_id not in self._subjects:
             try:

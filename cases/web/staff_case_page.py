@@ -198,13 +198,16 @@ def render_case_page(
     forms the person may use on it now."""
     evidence = case_evidence(actor=actor, case=case)
     history = case_history(actor=actor, case=case)
+    contact = case_contact(actor=actor, case=case)
+    if contact is not None:
+        case.personal_reader().remember(contact)  # the same subject opens the filer's text
     context = {
         "case": case,
         "kind_label": kind_text(case.kind),
         "facts": case_facts(case, now=timezone.now()),
         "related": related_facts(case, related_cases(actor=actor, case=case)),
         "content_urls": case.details.get("content_urls", []),
-        "contact": case_contact(actor=actor, case=case),
+        "contact": contact,
         "evidence": evidence_rows(case, evidence, history),
         "history": history,
         "rows": history_rows(case, history, evidence),

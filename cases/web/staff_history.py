@@ -87,7 +87,9 @@ def actor_text(role: str) -> str:
 
 
 def history_rows(case: Case, history: CaseHistory, evidence: list[Evidence]) -> list[HistoryRow]:
-    context = DisplayContext(case=case, people=history.people, evidence={str(e.id): e for e in evidence})
+    context = DisplayContext(
+        case=case, people=history.people, evidence={str(e.id): e for e in evidence}, reader=case.personal_reader()
+    )
     rows = []
     for entry in history.entries:
         event = entry.event
