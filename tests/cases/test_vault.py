@@ -22,7 +22,7 @@ from cases.commands.retention import erase_due_personal_data
 from cases.errors import CommandInvalid
 from cases.kinds import declarations
 from cases.models import Case, DataSubject
-from cases.sealing import is_sealed, readable
+from cases.sealing import erased_text, is_sealed, readable
 from tests.conftest import make_staff
 from tests.kinds import FILERS, file_incident
 from tests.processes import manage
@@ -247,4 +247,4 @@ def test_the_management_command_erases_as_the_system_and_prints_no_personal_data
 
     assert case.reference in out.getvalue() and "cmd@example.org" not in out.getvalue()
     assert DataSubject.objects.get(pk=case.subject_id).email == ""
-    assert Case.objects.get(pk=case.id).description_text == "[erased]"
+    assert Case.objects.get(pk=case.id).description_text == erased_text()
