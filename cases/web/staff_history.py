@@ -228,7 +228,12 @@ def _organisation(event: Event, value: Any, context: DisplayContext) -> list[Fac
 
 def _subject(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
     # The event holds only an opaque id; the details are kept apart so they can be erased.
-    return [fact(_("Contact details"), _("given (see Contact details)") if value else _("none given"))]
+    # Every filer has a subject (an anonymous one too, whose key seals their text).
+    if event.type == CaseEvent.SUBJECT_ERASED:
+        return [fact(_("Personal data"), _("erased: the key that opened it is destroyed"))]
+    return [
+        fact(_("Contact details"), _("kept apart from the history (see Contact details)") if value else _("none given"))
+    ]
 
 
 def _urls(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
@@ -268,6 +273,7 @@ _RENDERERS: dict[str, Render] = {
     "note": text_field(gettext_lazy("Note"), style="long"),
     "content_urls": _urls,
     "subject_id": _subject,
+    "erasure_reason": text_field(gettext_lazy("Reason for the erasure"), style="long"),
     "first_response_due_at": time_field(gettext_lazy("First response due")),
     "resolution_due_at": time_field(gettext_lazy("Resolution due")),
     "evidence_id": _evidence_file,
