@@ -248,3 +248,40 @@ def test_the_management_command_erases_as_the_system_and_prints_no_personal_data
     assert case.reference in out.getvalue() and "cmd@example.org" not in out.getvalue()
     assert DataSubject.objects.get(pk=case.subject_id).email == ""
     assert Case.objects.get(pk=case.id).description_text == erased_text()
+
+
+def test_the_migration_encrypts_the_contact_details_already_stored(tmp_path):
+    import sqlite3
+    import uuid
+
+    database = tmp_path / "before.sqlite3"
+    env = {"DATABASE_URL": f"sqlite:///{database}", "PERSONAL_DATA_KEYS": new_key("m1")}
+    assert manage("migrate", "cases", "0012", env=env).returncode == 0
+    subject_id = uuid.uuid4()
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "INSERT INTO accounts_organisation (slug, name, kind, critical_infrastructure, created_at) "
+            "VALUES ('p', 'P', 'provider', 0, '2026-01-01')"
+        )
+        db.execute(
+            "INSERT INTO cases_datasubject (id, organisation_id, name, email, phone, language, created_at) "
+            "VALUES (?, 1, 'Clementine Oakenshield', 'clem@example.org', '+86 139 0000 1111', 'en', '2026-01-01')",
+            [subject_id.hex],
+        )
+
+    migrated = manage("migrate", env=env)
+    read = manage(
+        "shell",
+        "-c",
+        f"from cases.models import DataSubject; s = DataSubject.objects.get(pk='{subject_id}'); "
+        "print(s.name, s.email, s.phone, sep='|')",
+        env=env,
+    )
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert read.stdout.strip().splitlines()[-1] == "Clementine Oakenshield|clem@example.org|+86 139 0000 1111", (
+        read.stderr
+    )
+    with sqlite3.connect(database) as db:
+        dump = "\n".join(db.iterdump())
+    assert "Oakenshield" not in dump and "clem@example.org" not in dump
