@@ -12,7 +12,7 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # Every module of cases.workflows is imported; a case kind's module registers its
         # declaration (`cases.kinds.register`) as it is imported. Adding a kind is adding a module.
-        from cases import workflows
+        from cases import checks, workflows  # noqa: F401  (checks register as they are imported)
 
         for module in pkgutil.iter_modules(workflows.__path__):
             import_module(f"{workflows.__name__}.{module.name}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from accounts.models import User
     from cases.eventstore import Event
     from cases.models import Case, Evidence
+    from cases.sealing import Reader
 
 
 def staff_time(value: dt.datetime | str | None) -> str:
@@ -128,10 +129,18 @@ class DisplayContext:
     case: Case
     people: Mapping[int, User]
     evidence: Mapping[str, Evidence]
+    # Opens the filer's sealed text (`cases.sealing`), loading each data subject once.
+    reader: Reader = field(default_factory=lambda: _new_reader())
 
     def username(self, user_id: Any) -> str:
         person = self.people.get(user_id) if isinstance(user_id, int) else None
         return person.username if person is not None else (_("user #%(id)s") % {"id": user_id} if user_id else "")
+
+
+def _new_reader() -> Reader:
+    from cases.sealing import Reader
+
+    return Reader()
 
 
 Render = Callable[["Event", Any, DisplayContext], list[Fact]]

@@ -20,6 +20,8 @@ class CaseEvent(models.TextChoices):
     # Recorded by the clock worker, as the system, at most once per case and target.
     SLA_WARNING = "case.sla_warning", _("Time limit nearly reached")
     SLA_BREACHED = "case.sla_breached", _("Time limit missed")
+    # A data subject of the case was erased: their key is destroyed, their data unreadable.
+    SUBJECT_ERASED = "case.subject_erased", _("Personal data erased")
 
 
 class MatchPlace(models.TextChoices):

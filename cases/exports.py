@@ -7,7 +7,9 @@
 - each event's leaf index in the global log and its inclusion proof under one checkpoint,
   signed by the provider, that covers the case's last event;
 - a signed statement of the case's head (how many events, the last hash), so that an event
-  removed from the end of the file is caught like any other.
+  removed from the end of the file is caught like any other;
+- the filer's own text, which the events hold sealed under their key, read beside them while
+  it can be (never once their personal data is erased).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.db.models import Max, Min
 
 from cases.eventstore import Event, stream_events
 from cases.models import Case
+from cases.sealing import Reader, is_sealed
 from ledger import tree
 from ledger.checkpoints import checkpoint_covering
 from ledger.documents import ENCODING, b64, event_document
@@ -43,7 +46,14 @@ def case_export(case: Case, *, up_to_version: int | None = None) -> dict[str, An
     size = checkpoint.tree_size
     proofs = tree.inclusion_proofs([leaves[e.position] for e in events if e.position in leaves], size)
     documents = []
+    reader = Reader()
+    personal: list[dict[str, Any]] = []
     for event in events:
+        for field, value in (event.data if isinstance(event.data, dict) else {}).items():
+            # The events carry the filer's text sealed (what the hashes cover); while it can
+            # still be read, the text is given beside them, outside what is verified.
+            if is_sealed(value) and reader.is_readable(value):
+                personal.append({"version": event.stream_version, "field": field, "text": reader.text(value)})
         document = event_document(event)
         index = leaves.get(event.position)
         document["leaf_index"] = index
@@ -63,6 +73,9 @@ def case_export(case: Case, *, up_to_version: int | None = None) -> dict[str, An
         "case_head": key.sign_note(head),
         # For convenience only: check it against the key the provider publishes.
         "verifier_key": key.verifier_key(),
+        # The filer's own text, read from the sealed values of the events while their personal
+        # data is kept; empty once it is erased. Not covered by any hash.
+        "personal_text": personal,
     }
 
 

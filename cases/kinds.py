@@ -126,6 +126,18 @@ class ClockCheck:
 
 
 @dataclass(frozen=True)
+class LegalHold:
+    """Why the personal data of a case must be kept for now, and until when.
+
+    `until` None: for as long as the holding case stays open (an open rectification order)."""
+
+    reason: StrOrPromise
+    until: dt.datetime | None = None
+    # The case that holds it (the case itself, or an order or incident linked to it).
+    reference: str = ""
+
+
+@dataclass(frozen=True)
 class KindDeclaration:
     kind: str
     label: StrOrPromise
@@ -226,6 +238,11 @@ class KindDeclaration:
     # appeal's statement), by event type. Such text names people, so it is personal data: it
     # is kept sealed under the data subject's own key, never in clear in the event log.
     personal_text: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Whether a case of this kind keeps a case's personal data from being erased: called as
+    # (this case, the held case), for the held case itself and for every case linked to it
+    # (an open rectification order or incident holds the cases it involves; a complaint
+    # decided with measures keeps its records for the period the law sets).
+    legal_hold: Callable[[Case, Case], LegalHold | None] | None = None
 
     def case_facts(self, case: Case) -> list[Fact]:
         return self.facts(case) if self.facts is not None else []

@@ -24,6 +24,7 @@ from cases.sla import OfficialDay, SlaPolicy
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
+    from cases.sealing import Reader
 
 __all__ = [
     "Case",
@@ -190,6 +191,24 @@ class Case(FSMModelMixin, models.Model):
         return f"{self.reference} {self.title}"
 
     @property
+    def description_text(self) -> str:
+        """The case's free text as people read it (its filer's own text is kept sealed)."""
+        return str(self.personal_reader().text(self.description) or "")
+
+    @property
+    def description_erased(self) -> bool:
+        return not self.personal_reader().is_readable(self.description)
+
+    def personal_reader(self) -> Reader:
+        """A reader of the sealed text of this case, loading each data subject once."""
+        from cases.sealing import Reader
+
+        reader: Reader | None = self.__dict__.get("_personal_reader")
+        if reader is None:
+            reader = self.__dict__["_personal_reader"] = Reader()
+        return reader
+
+    @property
     def declaration(self) -> KindDeclaration:
         return declaration_of(self.kind)
 
@@ -218,9 +237,12 @@ class Case(FSMModelMixin, models.Model):
         from cases.events import schema_version
         from cases.measures import measures_sync
         from cases.projections import apply_event
+        from cases.sealing import seal_personal_text
 
         if not self.id:
             self.id = uuid.uuid4()
+        # A person's own free text never reaches the log in clear: it is sealed under their key.
+        data = seal_personal_text(self, event_type, data)
         creating = self._state.adding
         event = eventstore.append(
             stream_id=self.id,

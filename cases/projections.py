@@ -123,3 +123,8 @@ def _sla_breached(case: Case, data: dict[str, Any], event: Event) -> None:
     """A missed time limit escalates the case: it carries the priority it was raised to."""
     if "priority" in data:
         case.priority = data["priority"]
+
+
+@applies(CaseEvent.SUBJECT_ERASED)
+def _subject_erased(case: Case, data: dict[str, Any], event: Event) -> None:
+    """The key is gone; the event records when and why, and changes nothing on the case."""

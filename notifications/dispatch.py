@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -277,6 +278,9 @@ def _claim(limit: int) -> list[OutboxMessage]:
     return batch
 
 
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
+
+
 def dispatch_batch(*, limit: int = 100) -> int:
     """Deliver up to `limit` due messages; return how many were attempted."""
     batch = _claim(limit)
@@ -285,7 +289,9 @@ def dispatch_batch(*, limit: int = 100) -> int:
         try:
             DELIVERERS[message.channel](message)
         except Exception as exc:  # noqa: BLE001 - a failed delivery is retried, not fatal
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            # Kept for staff, without any address a mail server's refusal quotes: the row
+            # outlives the erasure of the person it was for.
+            message.last_error = _ADDRESS.sub("<address>", f"{type(exc).__name__}: {exc}")[:2000]
             message.available_at = timezone.now() + min(dt.timedelta(seconds=2**message.attempts), MAX_BACKOFF)
             # The kind of failure only: a mail server's refusal quotes the recipient's address,
             # and logs carry no personal data (the message row keeps the detail for staff).

@@ -43,7 +43,7 @@ def outbox_enqueue(event: Event, case: Case) -> None:
         )
     ]
     recipients: list[dict[str, Any]] = []
-    if case.subject_id and event.type in declaration_of(case.kind).filer_notified:
+    if case.subject_id and event.type in declaration_of(case.kind).filer_notified and _reachable(case.subject_id):
         recipients.append({"recipient": f"subject:{case.subject_id}", "subject_id": str(case.subject_id)})
     for number, item in enumerate(recorded_measures(event.data), start=1):
         if item["subject_id"]:
@@ -91,3 +91,11 @@ def _email_row(event: Event, live: dict[str, Any], recipient: dict[str, Any], no
         created_at=now,
         available_at=now,
     )
+
+
+def _reachable(subject_id: Any) -> bool:
+    """Whether the filer left an address (an anonymous filer has a data subject all the same,
+    whose key seals their text) and has not been erased."""
+    from cases.models import DataSubject
+
+    return DataSubject.objects.filter(pk=subject_id, erased_at__isnull=True).exclude(email_sealed="").exists()

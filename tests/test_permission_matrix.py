@@ -102,6 +102,7 @@ RULES.update(
         "web:staff_case_open": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_open": Rule(WORKSPACE, ("GET",), on_case=False),
         "web:staff_case_claim": Rule(STAFF, ("POST",), on_case=True),
+        "web:staff_case_erase": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_case_assign": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_case_unassign": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_take_next": Rule(STAFF, ("POST",), on_case=False),

@@ -1,3 +1,4 @@
+import base64
 import os
 import subprocess
 import sys
@@ -6,7 +7,9 @@ from tests.processes import ROOT
 
 
 def _settings_with(env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "PERSONAL_DATA_KEYS"}
+    }
     environment.update(env)
     return subprocess.run(
         [
@@ -28,8 +31,24 @@ def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_production_settings_start_with_a_secret_key(tmp_path):
+PERSONAL_DATA_KEYS = "k1:" + base64.b64encode(b"k" * 32).decode()
+
+
+def test_production_settings_refuse_to_start_without_personal_data_keys(tmp_path):
     result = _settings_with({"DEBUG": "0", "SECRET_KEY": "x" * 50, "TRACKER_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "PERSONAL_DATA_KEYS must be set" in result.stderr
+
+
+def test_production_settings_start_with_a_secret_key(tmp_path):
+    result = _settings_with(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 50,
+            "PERSONAL_DATA_KEYS": PERSONAL_DATA_KEYS,
+            "TRACKER_VAR_DIR": str(tmp_path),
+        }
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
 

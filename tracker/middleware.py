@@ -99,6 +99,20 @@ class RequestIdLogFilter(logging.Filter):
         return True
 
 
+class TemplateContextLogFilter(logging.Filter):
+    """Keep a template's context out of the log. Django logs a variable it could not resolve
+    at DEBUG with the exception, whose text is the whole context: the case a page shows, the
+    filer's text and contact details among it. The line stays; the context goes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from django.template.base import VariableDoesNotExist
+
+        if record.exc_info and isinstance(record.exc_info[1], VariableDoesNotExist):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class RequestSizeLimitMiddleware:
     """Refuse a request whose declared body is larger than any valid one (HTTP 413) before
     anything reads it. A proxy in front should cap bodies too: this cannot see undeclared sizes."""

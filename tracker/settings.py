@@ -36,6 +36,15 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "development-only-key-never-use-in-production"  # noqa: S105
 
+# The master keys of the personal-data vault (docs/PERSONAL_DATA.md): `id:base64key` entries
+# separated by commas, each key 32 random bytes; the first wraps new subject keys, every one
+# unwraps. A development key stands in only when DEBUG is on, like SECRET_KEY.
+PERSONAL_DATA_KEYS = os.environ.get("PERSONAL_DATA_KEYS", "")
+if not PERSONAL_DATA_KEYS.strip():
+    if not DEBUG:
+        raise ImproperlyConfigured("PERSONAL_DATA_KEYS must be set when DEBUG is off.")
+    PERSONAL_DATA_KEYS = "dev:ZGV2ZWxvcG1lbnQtb25seS1rZXktbmV2ZXItdXNlISE="
+
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
@@ -201,7 +210,7 @@ EVIDENCE_ROOT = Path(os.environ.get("EVIDENCE_ROOT", VAR_DIR / "evidence"))
 
 # --- Mail -----------------------------------------------------------------------------------
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "tracker.mail.ConsoleBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = _env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -298,9 +307,18 @@ LEDGER_SIGNING_KEY_FILE = os.environ.get("LEDGER_SIGNING_KEY_FILE", "")
 # How often the clock worker signs a checkpoint when the log has grown.
 LEDGER_CHECKPOINT_SECONDS = _env_int("LEDGER_CHECKPOINT_SECONDS", 300)
 
-# No retention period is configured: the event log is append-only and kept whole (nothing
+# No retention period applies to events: the event log is append-only and kept whole (nothing
 # removes an event, so the six months of the Cybersecurity Law art. 21 are always met); see
-# "Keeping the event log" in the README.
+# "Keeping the event log" in the README. Personal data is another matter: the clock worker
+# erases the data subjects whose cases have all been closed for this many days and are under
+# no legal hold (docs/PERSONAL_DATA.md). Never less than six months.
+PERSONAL_DATA_MINIMUM_RETENTION_DAYS = 183
+PERSONAL_DATA_RETENTION_DAYS = _env_int("PERSONAL_DATA_RETENTION_DAYS", 365)
+if PERSONAL_DATA_RETENTION_DAYS < PERSONAL_DATA_MINIMUM_RETENTION_DAYS:
+    raise ImproperlyConfigured(
+        f"PERSONAL_DATA_RETENTION_DAYS must be at least {PERSONAL_DATA_MINIMUM_RETENTION_DAYS} "
+        "(six months: Cybersecurity Law art. 21 keeps the logs that long)."
+    )
 
 # --- Production hardening ---------------------------------------------------------------------
 # Each defaults to on when DEBUG is off; see README "Production". Behind proxies that
@@ -333,9 +351,16 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "tracker.middleware.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "tracker.middleware.RequestIdLogFilter"},
+        "template_context": {"()": "tracker.middleware.TemplateContextLogFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Never the context of a page (personal data) with a variable it could not resolve.
+        "django.template": {"filters": ["template_context"]},
+    },
 }

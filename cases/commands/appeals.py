@@ -15,6 +15,7 @@ from cases.commands.common import (
     Submission,
     command,
     data_subject_for,
+    filer_subject,
     issue_reference,
     issue_tracking_token,
     load_for_update,
@@ -55,10 +56,11 @@ def _file(
     if existing is not None:
         raise CommandInvalid.single("appeal", MSG_ALREADY_APPEALED % {"reference": existing.reference})
     subject = data_subject_for(organisation=complaint.organisation, contact=contact)
-    if subject is None and target == AppealTarget.COMPLAINT_DECISION:
+    if subject is None and target == AppealTarget.COMPLAINT_DECISION and complaint.subject_id:
         subject_id = complaint.subject_id  # the complainant appeals; their details are on file
     else:
-        subject_id = subject.pk if subject else None
+        # The appellant's statement is sealed under their own key, even with no contact details.
+        subject_id = (subject or filer_subject(organisation=complaint.organisation, contact=contact)).pk
     time_limits = sla.time_limits(KIND, timezone.now())
     measure = recorded_measures(complaint.details)[measure_number - 1]["measure"] if measure_number else None
     title = (

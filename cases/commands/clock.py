@@ -102,6 +102,12 @@ def _run_batch(declaration: KindDeclaration, check: ClockCheck, now: dt.datetime
     return (len(batch) if recorded else 0), recorded
 
 
+def erase_due_personal_data_if_due() -> None:
+    from cases.commands.retention import erase_due_personal_data_if_due as run
+
+    run()
+
+
 def clock_forever(*, stop: threading.Event, poll_seconds: float | None = None) -> None:
     """Tick until `stop` is set, every `poll_seconds` (default: settings.CLOCK_POLL_SECONDS)."""
     interval = settings.CLOCK_POLL_SECONDS if poll_seconds is None else poll_seconds
@@ -113,6 +119,8 @@ def clock_forever(*, stop: threading.Event, poll_seconds: float | None = None) -
             clock_jobs_run()
             # A signed checkpoint of the log every LEDGER_CHECKPOINT_SECONDS, when it has grown.
             checkpoint_if_due()
+            # Personal data past its retention period, once an hour.
+            erase_due_personal_data_if_due()
         except Exception:  # the database may be briefly away; keep the loop alive
             logger.exception("clock tick failed; retrying")
         stop.wait(interval)

@@ -197,13 +197,25 @@ def data_subject_for(*, organisation: Organisation, contact: Contact) -> DataSub
     now = timezone.now()
     subject = DataSubject(
         organisation=organisation,
-        name=name,
-        email=email,
-        phone=phone,
         language=get_language() or settings.LANGUAGE_CODE,
         consented_at=now,
         created_at=now,
     )
+    # Encrypted under the subject's own key as they are set.
+    subject.name, subject.email, subject.phone = name, email, phone
+    return create_row(subject)
+
+
+def filer_subject(*, organisation: Organisation, contact: Contact) -> DataSubject:
+    """The data subject of a filing: its contact details if any were given, or one with none
+    (an anonymous filer), whose key seals the filer's own text all the same."""
+    subject = data_subject_for(organisation=organisation, contact=contact)
+    if subject is not None:
+        return subject
+    subject = DataSubject(
+        organisation=organisation, language=get_language() or settings.LANGUAGE_CODE, created_at=timezone.now()
+    )
+    subject.data_key()  # made now, so that the row is written with it
     return create_row(subject)
 
 

@@ -17,7 +17,7 @@ from cases.commands.common import (
     answers_filer_questions,
     attach_evidence,
     command,
-    data_subject_for,
+    filer_subject,
     inspect_evidence,
     issue_reference,
     issue_tracking_token,
@@ -47,9 +47,9 @@ def _clean_urls(urls: Sequence[str]) -> list[str]:
     return web_addresses("content_urls", urls)
 
 
-def _default_title(description: str) -> str:
-    first_line = description.splitlines()[0] if description else ""
-    return first_line[:60] + ("…" if len(first_line) > 60 else "")
+def _default_title(category: str) -> str:
+    # Never made from the description: that is the complainant's own text, kept sealed.
+    return str(Category(category).label)
 
 
 @command
@@ -73,10 +73,9 @@ def complaint_submit(
     category = choice("category", category, Category)
     description = required_text("description", description, max_length=MAX_DESCRIPTION)
     given_title = optional_text("title", title, max_length=MAX_TITLE)
-    title = given_title or _default_title(description)
     urls = _clean_urls(content_urls)
     files = inspect_evidence(evidence)
-    subject = data_subject_for(
+    subject = filer_subject(
         organisation=organisation,
         contact=Contact(name=contact_name, email=contact_email, phone=contact_phone, consent=consent),
     )
@@ -89,11 +88,13 @@ def complaint_submit(
             "organisation_id": organisation.pk,
             "reference": issue_reference(KIND),
             "category": category,
-            "title": title,
+            "title": _default_title(category),
             "description": description,
+            # A title the complainant gave is their own text: sealed like the description.
+            **({"filer_title": given_title} if given_title else {}),
             "content_urls": urls,
             "priority": priority,
-            "subject_id": subject.pk if subject else None,
+            "subject_id": subject.pk,
             **time_limits,
             "to_state": Complaint.States.SUBMITTED,
         },

@@ -467,3 +467,20 @@ class OpeningForm(ActionForm):
 
     def also_from(self) -> list[str]:
         return split_references(self.cleaned_data.get("also_from") or "")
+
+
+class ErasureForm(StaffForm):
+    """A supervisor erases the personal data of the case's filer: a reason, and a confirmation."""
+
+    reason = _text_field(
+        _("Reason for the erasure"),
+        required=True,
+        long=True,
+        max_length=500,
+        hint=_("Recorded on each of the person's cases. Name no one in it."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that this cannot be undone: the person's data will never be readable again."),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm the erasure.")},
+    )

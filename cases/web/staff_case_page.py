@@ -16,8 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.actors import Actor
+from accounts.models import Role
 from cases.actions import Action, BlockedAction, available_actions, available_openings, blocked_actions
 from cases.exports import case_checkpoint
+from cases.holds import case_holds
 from cases.models import Case
 from cases.scope import colleagues
 from cases.staff_queries import (
@@ -31,6 +33,7 @@ from cases.staff_queries import (
 from cases.web.staff_action_forms import (
     ActionForm,
     AssignForm,
+    ErasureForm,
     LinkForm,
     NoteForm,
     OpeningForm,
@@ -47,6 +50,7 @@ LINK = "link"
 CLAIM = "claim"
 ASSIGN = "assign"
 UNASSIGN = "unassign"
+ERASE = "erase"
 
 
 def action_prefix(action: str) -> str:
@@ -94,6 +98,8 @@ class CaseControls:
     claim: VersionForm | None = None
     assign: AssignForm | None = None
     unassign: VersionForm | None = None
+    # A supervisor's form to erase the personal data of the case's filer.
+    erase: ErasureForm | None = None
     # Why the person may not take this case on (the four-eyes rule of appeals), if so.
     may_not_handle: str = ""
     # Steps the state allows but a rule does not yet, with the reason (closing an incident
@@ -167,10 +173,12 @@ def case_controls(
         link=forms.make(LinkForm, LINK, kind=case.kind),
         urls={
             name: reverse(f"web:staff_case_{name}", kwargs={"case_id": case.id})
-            for name in (NOTE, LINK, CLAIM, ASSIGN, UNASSIGN)
+            for name in (NOTE, LINK, CLAIM, ASSIGN, UNASSIGN, ERASE)
         },
         internal=actor.works_for(case.organisation_id),
     )
+    if controls.internal and case.subject_id is not None and actor.role == Role.SUPERVISOR:
+        controls.erase = forms.make(ErasureForm, ERASE)
     declaration = case.declaration
     if controls.internal and case.state in declaration.open_states:
         may_handle = declaration.may_handle(case, actor)
@@ -206,13 +214,16 @@ def render_case_page(
     history = case_history(actor=actor, case=case, before=_before(request), size=HISTORY_PAGE_SIZE)
     # What the last check of each file's label found, which may lie outside the events shown.
     checks = label_check_events(history) if history.complete or not evidence else label_checks(actor=actor, case=case)
+    contact = case_contact(actor=actor, case=case)
+    if contact is not None:
+        case.personal_reader().remember(contact)  # the same subject opens the filer's text
     context = {
         "case": case,
         "kind_label": kind_text(case.kind),
         "facts": case_facts(case, now=timezone.now()),
         "related": related_facts(case, related_cases(actor=actor, case=case)),
         "content_urls": case.details.get("content_urls", []),
-        "contact": case_contact(actor=actor, case=case),
+        "contact": contact,
         "evidence": evidence_rows(case, evidence, checks),
         "history": history,
         "history_pages": history_pages(history, size=HISTORY_PAGE_SIZE),
@@ -222,5 +233,7 @@ def render_case_page(
         "form": controls.invalid,
         "refusal": refusal,
         "checkpoint": case_checkpoint(case),
+        # What keeps the filer's personal data from being erased now, and until when.
+        "holds": case_holds(case) if case.subject_id is not None else [],
     }
     return render(request, "staff/case.html", context, status=status)

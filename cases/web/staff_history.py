@@ -116,7 +116,9 @@ def actor_text(role: str) -> str:
 
 
 def history_rows(case: Case, history: CaseHistory, evidence: list[Evidence]) -> list[HistoryRow]:
-    context = DisplayContext(case=case, people=history.people, evidence={str(e.id): e for e in evidence})
+    context = DisplayContext(
+        case=case, people=history.people, evidence={str(e.id): e for e in evidence}, reader=case.personal_reader()
+    )
     rows = []
     for entry in history.entries:
         event = entry.event
@@ -225,7 +227,8 @@ _FOLDED = frozenset({"linked_case_id", "entry_id"})
 
 
 def event_facts(event: Event, context: DisplayContext) -> list[Fact]:
-    data = event.data if isinstance(event.data, dict) else {"data": event.data}
+    # The filer's own text is sealed in the event; it reads as text, or as erased.
+    data = context.reader.data(event.data) if isinstance(event.data, dict) else {"data": event.data}
     declaration = context.case.declaration
     renders = {**_RENDERERS, **declaration.field_renders}
     folded = _FOLDED | declaration.folded_fields
@@ -254,7 +257,12 @@ def _organisation(event: Event, value: Any, context: DisplayContext) -> list[Fac
 
 def _subject(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
     # The event holds only an opaque id; the details are kept apart so they can be erased.
-    return [fact(_("Contact details"), _("given (see Contact details)") if value else _("none given"))]
+    # Every filer has a subject (an anonymous one too, whose key seals their text).
+    if event.type == CaseEvent.SUBJECT_ERASED:
+        return [fact(_("Personal data"), _("erased: the key that opened it is destroyed"))]
+    return [
+        fact(_("Contact details"), _("kept apart from the history (see Contact details)") if value else _("none given"))
+    ]
 
 
 def _urls(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
@@ -294,6 +302,7 @@ _RENDERERS: dict[str, Render] = {
     "note": text_field(gettext_lazy("Note"), style="long"),
     "content_urls": _urls,
     "subject_id": _subject,
+    "erasure_reason": text_field(gettext_lazy("Reason for the erasure"), style="long"),
     "first_response_due_at": time_field(gettext_lazy("First response due")),
     "resolution_due_at": time_field(gettext_lazy("Resolution due")),
     "evidence_id": _evidence_file,

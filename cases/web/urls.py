@@ -106,6 +106,7 @@ urlpatterns = [
     path("staff/cases/<uuid:case_id>/export/", ledger_files.staff_case_export_page, name="staff_case_export_page"),
     path("staff/cases/<uuid:case_id>/carried.json", ledger_files.carried_history, name="staff_carried_history"),
     path("staff/cases/<uuid:case_id>/claim/", staff_actions.staff_case_claim, name="staff_case_claim"),
+    path("staff/cases/<uuid:case_id>/erase/", staff_actions.staff_case_erase, name="staff_case_erase"),
     path("staff/cases/<uuid:case_id>/assign/", staff_actions.staff_case_assign, name="staff_case_assign"),
     path("staff/cases/<uuid:case_id>/unassign/", staff_actions.staff_case_unassign, name="staff_case_unassign"),
     path(

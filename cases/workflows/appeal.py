@@ -30,6 +30,7 @@ from cases.kinds import KindDeclaration, PublicEvent, StateWording, register
 from cases.measures import Measure, measure_reference
 from cases.models import Case, KindManager
 from cases.projections import applies, when
+from cases.sealing import sealed_column
 from cases.workflows.base import Argument, assignment_transition, case_transition
 from cases.workflows.validation import required_text
 
@@ -143,7 +144,7 @@ def _filed(case: Case, data: dict[str, Any], event: Event) -> None:
     case.reference = data["reference"]
     case.title = data["title"]
     case.category = data["target"]
-    case.description = data["statement"]
+    case.description = sealed_column(data["statement"])
     case.related_case_id = uuid.UUID(data["appealed_case_id"])
     case.details = {
         "target": data["target"],
@@ -283,5 +284,6 @@ DECLARATION = register(
         handler_rule=_someone_else_decided,
         may_not_handle_message=MSG_ORIGINAL_DECIDER,
         description_heading=_("The appellant's statement"),
+        personal_text={AppealEvent.FILED: ("statement",)},
     )
 )

@@ -19,11 +19,13 @@ from rest_framework import serializers
 from cases import sla
 from cases.display import DisplayContext, Fact, Item, choice_field, linked_reference_field, text_field
 from cases.errors import CommandInvalid
-from cases.kinds import KindDeclaration, PublicEvent, StateWording, choice_text, register
+from cases.events import CaseEvent
+from cases.kinds import KindDeclaration, LegalHold, PublicEvent, StateWording, choice_text, register
 from cases.measures import Measure, measure_items, measure_reference, recorded_measures
 from cases.models import Case, KindManager, Priority
 from cases.personal_data import notice_subject_for
 from cases.projections import applies, when
+from cases.sealing import sealed_column
 from cases.workflows.base import (
     Argument,
     assignment_transition,
@@ -288,8 +290,10 @@ def _submitted(case: Case, data: dict[str, Any], event: Event) -> None:
     case.title = data["title"]
     case.category = data["category"]
     case.priority = data["priority"]
-    case.description = data["description"]
+    case.description = sealed_column(data["description"])
     case.details = {"content_urls": data["content_urls"]}
+    if data.get("filer_title"):
+        case.details["filer_title"] = data["filer_title"]
     case.subject_id = uuid.UUID(data["subject_id"]) if data["subject_id"] else None
     case.first_response_due_at = when(data["first_response_due_at"])
     case.resolution_due_at = when(data["resolution_due_at"])
@@ -434,10 +438,29 @@ class MeasureDetails(serializers.Serializer):
 
 class ComplaintDetails(serializers.Serializer):
     content_urls = serializers.ListField(child=serializers.URLField())
+    # The title the complainant gave, sealed under their key (`cases.sealing`).
+    filer_title = serializers.DictField(child=serializers.CharField(), required=False)
     decided_by = serializers.IntegerField(required=False, allow_null=True)
     decided_at = serializers.DateTimeField(required=False)
     measures = MeasureDetails(many=True, required=False)
     reversed_measures = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+
+
+# Records of illegal information found and the measures taken against it are kept six months
+# from the decision (Provisions art. 10 keep records; Cybersecurity Law art. 21: six months).
+RECORDS_KEPT = dt.timedelta(days=183)
+
+
+def _legal_hold(complaint: Case, held: Case) -> LegalHold | None:
+    """A complaint that found a violation keeps its complainant's data for the six months the
+    records of its handling are kept (they may be asked for by the authorities)."""
+    if complaint.pk != held.pk or complaint.outcome != Outcome.VIOLATION or complaint.resolved_at is None:
+        return None
+    return LegalHold(
+        _("a violation was found: the records of its handling are kept six months"),
+        until=complaint.resolved_at + RECORDS_KEPT,
+        reference=complaint.reference,
+    )
 
 
 DECLARATION = register(
@@ -544,9 +567,16 @@ DECLARATION = register(
         appealable_states=DECIDED_STATES,
         waiting_on_filer_states=frozenset({ComplaintState.AWAITING_COMPLAINANT}),
         open_states=frozenset(OPEN_STATES),
+        legal_hold=_legal_hold,
         internal_transitions=frozenset({"reverse_measures", "reopen"}),
         schema_versions={ComplaintEvent.RESOLVED: 2},
         description_heading=_("What was reported"),
+        # The complainant's own words; a match of the feature library quotes them.
+        personal_text={
+            ComplaintEvent.SUBMITTED: ("description", "filer_title"),
+            ComplaintEvent.INFORMATION_RECEIVED: ("text",),
+            CaseEvent.FEATURE_MATCHED: ("matched",),
+        },
         reported_under=_("Article 10: illegal information handled, and the measures taken"),
     )
 )

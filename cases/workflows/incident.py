@@ -28,7 +28,7 @@ from rest_framework import serializers
 from cases import sla
 from cases.display import DisplayContext, Fact, Item, choice_field, fact, staff_time, text_field
 from cases.errors import CommandInvalid
-from cases.kinds import ClockCheck, KindDeclaration, Opening, StateWording, register
+from cases.kinds import ClockCheck, KindDeclaration, LegalHold, Opening, StateWording, register
 from cases.models import Case, KindManager, Priority
 from cases.projections import applies, when
 from cases.workflows.base import (
@@ -545,6 +545,13 @@ def _open(
     }
 
 
+def _legal_hold(incident: Case, held: Case) -> LegalHold | None:
+    """An incident still being handled keeps the personal data of the cases it involves."""
+    if incident.state not in OPEN_STATES:
+        return None
+    return LegalHold(_("an open incident involves this case"), reference=incident.reference)
+
+
 DECLARATION = register(
     KindDeclaration(
         kind=KIND,
@@ -619,6 +626,7 @@ DECLARATION = register(
             "report_reference",
         ),
         open_states=frozenset(OPEN_STATES),
+        legal_hold=_legal_hold,
         internal_transitions=frozenset({"record_report_overdue"}),
         description_heading=_("What happened"),
         opening=Opening(

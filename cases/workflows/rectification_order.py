@@ -28,7 +28,7 @@ from rest_framework import serializers
 from cases import sla
 from cases.display import DisplayContext, Fact, Item, choice_field, fact, staff_time, text_field
 from cases.errors import CommandInvalid
-from cases.kinds import REGULATOR_SIDE, ClockCheck, KindDeclaration, Opening, StateWording, register
+from cases.kinds import REGULATOR_SIDE, ClockCheck, KindDeclaration, LegalHold, Opening, StateWording, register
 from cases.models import Case, KindManager, Priority
 from cases.projections import applies, when
 from cases.scope import supervised_providers
@@ -527,6 +527,14 @@ def _issue(
     }
 
 
+def _legal_hold(order: Case, held: Case) -> LegalHold | None:
+    """An open order keeps the personal data of every case it involves: the regulator may
+    still ask for them."""
+    if order.state not in OPEN_STATES:
+        return None
+    return LegalHold(_("an open rectification order involves this case"), reference=order.reference)
+
+
 DECLARATION = register(
     KindDeclaration(
         kind=KIND,
@@ -605,6 +613,7 @@ DECLARATION = register(
         ),
         folded_fields=frozenset({"regulator_id"}),
         open_states=frozenset(OPEN_STATES),
+        legal_hold=_legal_hold,
         internal_transitions=frozenset({"record_overdue"}),
         description_heading=_("Findings"),
         opening=Opening(

@@ -33,7 +33,7 @@ def test_the_timeline_escapes_control_and_format_characters_from_case_text(submi
 
     assert not [c for c in UNSAFE if c in printed]
     assert "\\x1b[2J" in printed or "\\u001b[2J" in printed
-    assert "fake line" in printed and "Title" in printed
+    assert "fake line" in printed and "Title" in printed  # the filer's text, read from its sealed form
 
 
 def test_the_export_is_inert_and_still_the_same_data(submit_complaint):

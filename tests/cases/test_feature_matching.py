@@ -19,6 +19,7 @@ from cases.events import CaseEvent
 from cases.eventstore import Event
 from cases.feature_matching import INTAKE_BUDGET
 from cases.models import Case, Priority
+from cases.sealing import Reader, is_sealed
 from cases.workflows.feature_entry import FeatureEntry, FeatureEntryEvent
 from tests.conftest import make_staff
 from tests.web.conftest import png_bytes
@@ -82,7 +83,9 @@ def test_a_keyword_in_the_description_is_recorded_by_the_system_and_raises_the_p
 
     [event] = matches_of(case)
     assert event.metadata["actor"] == {"role": "system", "user_id": None}
-    assert event.data == {
+    # What matched quotes the complainant: it is kept sealed under their key.
+    assert is_sealed(event.data["matched"])
+    assert Reader().data(event.data) == {
         "entry_id": str(entry.id),
         "entry_reference": entry.reference,
         "where": "description",
@@ -109,7 +112,7 @@ def test_each_sort_of_entry_matches_where_it_should(approved, submit_complaint):
         evidence=[SimpleUploadedFile("shot.png", image, content_type="image/png")],
     ).case
 
-    found = {event.data["entry_reference"]: event.data for event in matches_of(case)}
+    found = {event.data["entry_reference"]: Reader().data(event.data) for event in matches_of(case)}
     assert found[expression.reference]["where"] == "title"
     assert found[expression.reference]["matched"] == "DeepFake tutorial"
     assert found[keywords.reference]["where"] == "description"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -21,6 +22,7 @@ from tests.processes import ROOT, manage, serving
 PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": secrets.token_urlsafe(50),
+    "PERSONAL_DATA_KEYS": "k1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
     "ALLOWED_HOSTS": "tracker.example.cn,127.0.0.1",
     "CSRF_TRUSTED_ORIGINS": "https://tracker.example.cn",
     "PUBLIC_BASE_URL": "https://tracker.example.cn",
@@ -35,7 +37,8 @@ def test_the_deployment_check_is_clean_with_debug_off_and_the_documented_variabl
 
 
 def test_debug_is_off_unless_turned_on_and_then_a_secret_key_is_required():
-    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "PERSONAL_DATA_KEYS"}}
+    environment["PERSONAL_DATA_KEYS"] = PRODUCTION["PERSONAL_DATA_KEYS"]
     code = "import tracker.settings as s; print(s.DEBUG)"
 
     without_key = subprocess.run(

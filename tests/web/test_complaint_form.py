@@ -75,8 +75,11 @@ def test_the_confirmation_shows_the_reference_the_link_once_and_the_due_times(cl
 def test_a_complaint_can_be_filed_anonymously(client, provider):
     client.post(URL, valid())
 
-    assert Case.objects.get().subject_id is None
-    assert stored_rows()["data_subjects"] == 0
+    # The anonymous filer's data subject holds no contact details: only the key that seals
+    # what they wrote.
+    subject = DataSubject.objects.get(pk=Case.objects.get().subject_id)
+    assert (subject.name, subject.email, subject.phone, subject.consented_at) == ("", "", "", None)
+    assert stored_rows()["data_subjects"] == 1
 
 
 def test_contact_details_with_consent_are_kept_apart_from_the_log(client, provider):

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils.urls import replace_query_param
@@ -19,6 +20,7 @@ from cases.kinds import choice_text, kind_label
 from cases.links import LinkType
 from cases.measures import Measure, MeasureState, measure_state
 from cases.models import Case, EnforcementMeasure, Priority
+from cases.sealing import Reader
 from cases.staff_queries import VERIFIED, HistoryEntry, LinkedCase
 
 
@@ -101,7 +103,9 @@ class CaseFactsOutput(serializers.Serializer):
     """The case as it stands, besides its state: what was asked, the clock, the outcome."""
 
     description_heading = serializers.SerializerMethodField()
-    description = serializers.CharField()
+    description = serializers.CharField(
+        source="description_text", help_text="The filer's own text reads “[erased]” once their data is erased."
+    )
     outcome = serializers.CharField(help_text="Empty until the case is decided.")
     outcome_label = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
@@ -284,7 +288,12 @@ class EventOutput(serializers.Serializer):
     type_label = serializers.SerializerMethodField()
     occurred_at = serializers.DateTimeField(source="event.occurred_at")
     actor = serializers.SerializerMethodField()
-    data = serializers.JSONField(source="event.data")
+    data = serializers.SerializerMethodField(
+        help_text=(
+            "The event's data. The filer's own text is stored sealed under their key and shown here as text, "
+            "or as “[erased]” once their personal data is erased; the verifiable export carries the ciphertext."
+        )
+    )
     hash = serializers.CharField(source="event.hash")
     previous_hash = serializers.CharField(source="event.previous_hash")
     verified = serializers.SerializerMethodField(help_text="Whether the hash chain holds up to and including it.")
@@ -295,6 +304,12 @@ class EventOutput(serializers.Serializer):
 
     def get_type_label(self, entry: HistoryEntry) -> str:
         return event_label(entry.event.type)
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_data(self, entry: HistoryEntry) -> Any:
+        context: Any = self.context  # the root serializer's own dict, shared by every entry
+        reader = context.setdefault("personal_reader", Reader())
+        return reader.data(entry.event.data)
 
     @extend_schema_field(EventActorOutput)
     def get_actor(self, entry: HistoryEntry) -> dict[str, Any]:

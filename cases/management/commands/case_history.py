@@ -29,6 +29,7 @@ class Command(BaseCommand):
         if case is None:
             raise CommandError(f"No case with reference {reference!r}.")
         events = list(stream_events(case.id))
+        reader = case.personal_reader()
         if options["json"]:
             self.stdout.write(_escape_json(_export(case, events)))
             return
@@ -38,7 +39,8 @@ class Command(BaseCommand):
             when = timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S %Z")
             actor = event.metadata.get("actor", {})
             who = actor.get("role", "?") + (f" #{actor['user_id']}" if actor.get("user_id") else "")
-            details = {k: v for k, v in event.data.items() if k not in {"from_state", "to_state"}}
+            # The filer's own text is read from its sealed form ("[erased]" once erased).
+            details = {k: reader.text(v) for k, v in event.data.items() if k not in {"from_state", "to_state"}}
             move = f"{event.data['from_state']} → {event.data['to_state']}" if "from_state" in event.data else ""
             line = f"  v{event.stream_version:<3} {when}  {event.type:<34} {who:<16} {move}"
             self.stdout.write(_printable(line))

@@ -32,6 +32,7 @@ from cases.web.staff_access import staff_member_required, workspace_member_requi
 from cases.web.staff_action_forms import (
     ActionForm,
     AssignForm,
+    ErasureForm,
     LinkForm,
     NoteForm,
     OpeningForm,
@@ -41,6 +42,7 @@ from cases.web.staff_action_forms import (
 from cases.web.staff_case_page import (
     ASSIGN,
     CLAIM,
+    ERASE,
     LINK,
     NOTE,
     UNASSIGN,
@@ -267,4 +269,30 @@ def staff_case_unassign(request: HttpRequest, actor: Actor, case_id: uuid.UUID) 
         run=lambda data: case_unassign(case_id=case.id, actor=actor, expected_version=data["expected_version"]),
         done=lambda changed: _("The case is back in the queue, assigned to nobody."),
         step_label=_("Give back to the queue"),
+    )
+
+
+@never_cache
+@require_POST
+@staff_member_required
+def staff_case_erase(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> HttpResponse:
+    """Erase the personal data of the case's filer (a supervisor, with a reason): refused,
+    with the holds named, while a legal hold applies."""
+    from cases.commands.erasure import erase_subject
+
+    case = _case_or_404(actor, case_id)
+    if case.subject_id is None:
+        raise Http404
+    subject_id = case.subject_id
+    return _submit(
+        request,
+        actor,
+        case,
+        ErasureForm(request.POST, prefix=ERASE),
+        run=lambda data: erase_subject(actor, subject_id, reason=data["reason"]),
+        done=lambda erasure: (
+            _("The personal data of this case's filer has been erased (cases: %(cases)s).")
+            % {"cases": ", ".join(erasure.case_references)}
+        ),
+        step_label=_("Erase personal data"),
     )
