@@ -63,17 +63,17 @@ def _ledger_row(*, recipient: str, event_position: int | None, digest: Digest | 
 def send_once(
     *,
     recipient: str,
-    build: Callable[[str], EmailMessage],
+    build: Callable[[], EmailMessage],
     event_position: int | None = None,
     digest: Digest | None = None,
 ) -> bool:
-    """Send the mail `build(message_id)` makes, unless the ledger says this delivery was sent;
-    return whether it was sent now. The caller holds the lease on the work (an outbox row, a
+    """Send the mail `build()` makes, with the delivery's Message-ID, unless the ledger says
+    this delivery was sent; return whether it was sent now. The caller holds the lease on the work (an outbox row, a
     digest), so no two processes attempt the same delivery at once."""
     row = _ledger_row(recipient=recipient, event_position=event_position, digest=digest)
     if row.state == MailDelivery.State.SENT:
         return False
-    mail = build(row.message_id)
+    mail = build()
     mail.extra_headers["Message-ID"] = row.message_id
     MailDelivery.objects.filter(pk=row.pk).update(state=MailDelivery.State.SENDING, attempts=F("attempts") + 1)
     mail.send()

@@ -122,7 +122,7 @@ def _send(digest: Digest) -> int:
     address = person.email
     language = preferences_of_users([person.pk])[person.pk].mail_language
 
-    def build(message_id: str) -> EmailMessage:
+    def build() -> EmailMessage:
         from notifications.dispatch import render_mail
 
         with translation.override(language):

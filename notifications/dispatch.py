@@ -111,7 +111,7 @@ def _deliver_email(message: OutboxMessage) -> None:
     case = Case.objects.get(pk=message.payload["case_id"])
     language = subject.language or settings.LANGUAGE_CODE
 
-    def build(message_id: str) -> EmailMessage:
+    def build() -> EmailMessage:
         with translation.override(language):
             if "measure_number" in message.payload:
                 context = _measure_notice(message, case)
@@ -193,7 +193,7 @@ def _deliver_staff_email(message: OutboxMessage) -> None:
     address = person.email
     language = preferences_of(person.pk).mail_language
 
-    def build(message_id: str) -> EmailMessage:
+    def build() -> EmailMessage:
         with translation.override(language):
             context = {**staff_notice_context(message), "language": language}
             return render_mail("notifications/email/staff_notice", context, to=address)

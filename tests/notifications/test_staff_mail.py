@@ -185,6 +185,20 @@ def test_the_daily_digest_lists_the_unread_notices_in_one_mail_once_a_day(
     assert MailDelivery.objects.get(digest__user=person).state == MailDelivery.State.SENT
 
 
+def test_the_clock_worker_sends_the_digests_when_they_are_due(smtp_server, provider, agent, submit_complaint, settings):
+    settings.STAFF_DIGEST_HOUR = 0  # due at any hour the test runs
+    person = with_address(make_staff(provider, "clockwork"), "clockwork@provider.example")
+    choose(person, assigned="both", daily_digest=True, language="en")
+    assign(submit_complaint().case, agent, person)
+
+    call_command("run_clock", "--once", stdout=io.StringIO())
+    call_command("run_clock", "--once", stdout=io.StringIO())
+
+    [digest] = smtp_server.wait_for(2, timeout=1)
+    assert digest["To"] == "clockwork@provider.example"
+    assert "1 notice in your inbox is unread:" in text_of(digest)
+
+
 def test_no_digest_is_sent_when_nothing_is_unread(smtp_server, provider):
     person = with_address(make_staff(provider, "quiet"), "quiet@provider.example")
     choose(person, daily_digest=True)

@@ -11,7 +11,8 @@ from cases.commands.clock import clock_forever, clock_jobs_run, clock_tick
 
 class Command(BaseCommand):
     help = (
-        "Record deadlines that have passed (an incident's report to the regulator). Runs until stopped unless --once."
+        "Record deadlines that have passed (an incident's report to the regulator) and run the other work of "
+        "each tick (the staff's daily digests when due). Runs until stopped unless --once."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
