@@ -475,8 +475,8 @@ def profile(staff: Staff, raw: psycopg.Connection) -> None:
 
     complaints = PROFILE_TRANSITIONS // STEPS
     print(f"\n=== Profile ({complaints * STEPS} more transitions and raw rows, not counted above) ===")
-    print("(A psycopg connection sends BEGIN as its own round trip before a transaction's first query")
-    print(" unless it is pipelined: the BEGIN is counted in the first query, the case's SELECT or the raw INSERT.)")
+    print("(A psycopg connection sends BEGIN as its own round trip before a transaction's first query:")
+    print(" that round trip is counted in the first query, the case's SELECT or the raw INSERT.)")
 
     log = StepLog()
     case_ids = submit_complaints(staff, complaints)
