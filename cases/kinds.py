@@ -155,6 +155,9 @@ class KindDeclaration:
     appeals_decisions: bool = False
     # States in which the filer may appeal the case's decision.
     appealable_states: frozenset[str] = frozenset()
+    # What an appeal that overturns the decision does to the case: (case, appeal, actor), run
+    # in the appeal's transaction (a complaint's measures are reversed, a refusal reopened).
+    decision_overturned: Callable[[Case, Case, Any], None] | None = None
     # States in which the case waits for its filer (the clock is paused).
     waiting_on_filer_states: frozenset[str] = frozenset()
     # States in which the case is still being handled (assignable, in "open" queues).

@@ -21,6 +21,9 @@ class DataSubject(models.Model):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     language = models.CharField(_("preferred language"), max_length=10, blank=True)
     consented_at = models.DateTimeField(_("consent to processing given at"), null=True, blank=True)
+    # Set when the person withdraws their consent (a personal-information request): nothing
+    # more is sent to them, and their data is processed only as the law still requires.
+    consent_withdrawn_at = models.DateTimeField(_("consent withdrawn at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -30,6 +30,11 @@ from cases.commands.complaints import (
 )
 from cases.commands.features import feature_entry_propose, feature_matches_record
 from cases.commands.openings import case_open, link_on_intake
+from cases.commands.personal_information import (
+    personal_information_request_file,
+    personal_information_request_fulfil,
+    personal_information_request_record_correction,
+)
 from cases.commands.staff import (
     case_act,
     case_assign,
@@ -74,4 +79,7 @@ __all__ = [
     "feature_entry_propose",
     "feature_matches_record",
     "link_on_intake",
+    "personal_information_request_file",
+    "personal_information_request_fulfil",
+    "personal_information_request_record_correction",
 ]

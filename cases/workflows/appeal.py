@@ -66,7 +66,8 @@ class AppealOutcome(models.TextChoices):
 
 
 class AppealTarget(models.TextChoices):
-    COMPLAINT_DECISION = "complaint_decision", _("A decision on a complaint")
+    # Against the decision on a case one filed (a complaint, a personal-information request).
+    COMPLAINT_DECISION = "complaint_decision", _("A decision on a case you filed")
     MEASURE = "measure", _("An enforcement measure")
 
 
@@ -283,5 +284,6 @@ DECLARATION = register(
         handler_rule=_someone_else_decided,
         may_not_handle_message=MSG_ORIGINAL_DECIDER,
         description_heading=_("The appellant's statement"),
+        personal_text={AppealEvent.FILED: ("statement",)},
     )
 )

@@ -20,7 +20,7 @@ from cases import sla
 from cases.display import DisplayContext, Fact, Item, choice_field, linked_reference_field, text_field
 from cases.errors import CommandInvalid
 from cases.kinds import KindDeclaration, PublicEvent, StateWording, choice_text, register
-from cases.measures import Measure, measure_items, measure_reference, recorded_measures
+from cases.measures import Measure, measure_items, measure_reference, measures_in_force, recorded_measures
 from cases.models import Case, KindManager, Priority
 from cases.personal_data import notice_subject_for
 from cases.projections import applies, when
@@ -29,6 +29,7 @@ from cases.workflows.base import (
     assignment_transition,
     case_transition,
     choices_of,
+    perform,
     staff_or_tracking_public,
 )
 from cases.workflows.validation import choice, optional_text, required_text
@@ -275,6 +276,17 @@ class Complaint(Case):
     def reopen(self, *, actor: Actor, appeal_reference: str) -> dict[str, Any]:
         resolution_due_at = sla.case_deadline(self, sla.RESOLUTION, timezone.now())
         return {"appeal_reference": appeal_reference, "resolution_due_at": resolution_due_at}
+
+
+def undo_decision(complaint: Case, appeal: Case, actor: Actor) -> None:
+    """What an overturned appeal does to the complaint: reverse the appealed measure (or every
+    measure of the decision), or reopen a complaint that was rejected or found no violation."""
+    if complaint.outcome == Outcome.VIOLATION:
+        number = appeal.details["measure_number"]
+        numbers = [number] if number else list(measures_in_force(complaint))
+        perform(complaint, "reverse_measures", actor=actor, appeal_reference=appeal.reference, measure_numbers=numbers)
+    else:
+        perform(complaint, "reopen", actor=actor, appeal_reference=appeal.reference)
 
 
 # --- Apply functions ------------------------------------------------------------------------
@@ -542,11 +554,13 @@ DECLARATION = register(
         field_order=("category", "outcome", "reason", "measures", "measure_numbers", "duplicate_of"),
         folded_fields=frozenset({"duplicate_of_case_id"}),
         appealable_states=DECIDED_STATES,
+        decision_overturned=undo_decision,
         waiting_on_filer_states=frozenset({ComplaintState.AWAITING_COMPLAINANT}),
         open_states=frozenset(OPEN_STATES),
         internal_transitions=frozenset({"reverse_measures", "reopen"}),
         schema_versions={ComplaintEvent.RESOLVED: 2},
         description_heading=_("What was reported"),
+        personal_text={ComplaintEvent.SUBMITTED: ("description",), ComplaintEvent.INFORMATION_RECEIVED: ("text",)},
         reported_under=_("Article 10: illegal information handled, and the measures taken"),
     )
 )
