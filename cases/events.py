@@ -20,6 +20,9 @@ class CaseEvent(models.TextChoices):
     # Recorded by the clock worker, as the system, at most once per case and target.
     SLA_WARNING = "case.sla_warning", _("Time limit nearly reached")
     SLA_BREACHED = "case.sla_breached", _("Time limit missed")
+    # A member of staff chose to see the masked personal data of the case's subject; who and
+    # when are the event's author and time. It holds no personal data itself.
+    PERSONAL_DATA_REVEALED = "case.personal_data_revealed", _("Personal data revealed")
 
 
 class MatchPlace(models.TextChoices):

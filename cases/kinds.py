@@ -93,6 +93,9 @@ class Opening:
     opened_by: str = PROVIDER_SIDE
     # What follows once it is opened and linked: (new case, the cases it was opened from, actor).
     after: Callable[..., None] | None = None
+    # The name of the public page (taking a case's reference) on which the filer of a case of
+    # `from_kinds` files one from that case's tracking page ("" when only staff open it).
+    filer_form: str = ""
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,12 @@ class KindDeclaration:
     # appeal's statement), by event type. Such text names people, so it is personal data: it
     # is kept sealed under the data subject's own key, never in clear in the event log.
     personal_text: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Whether the case's own free text is itself personal data about its subject (what a
+    # personal-information request asks): masked on the staff case page until revealed.
+    personal_description: bool = False
+    # Files the filer may download from the tracking page now: (label, address) pairs (the
+    # export a fulfilled access request produces).
+    filer_downloads: Callable[[Case], list[tuple[StrOrPromise, str]]] | None = None
 
     def case_facts(self, case: Case) -> list[Fact]:
         return self.facts(case) if self.facts is not None else []
@@ -322,6 +331,11 @@ def opened_on_their_own(side: str | None = None) -> list[KindDeclaration]:
         for d in declarations()
         if d.opening is not None and d.opening.standalone and (side is None or d.opening.opened_by == side)
     ]
+
+
+def filed_from(kind: str) -> list[KindDeclaration]:
+    """The kinds the filer of a case of `kind` may file from its tracking page."""
+    return [d for d in openable_from(kind) if d.opening is not None and d.opening.filer_form]
 
 
 def kind_label(kind: str) -> str:

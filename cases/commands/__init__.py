@@ -42,6 +42,7 @@ from cases.commands.staff import (
     case_claim,
     case_link,
     case_note_add,
+    case_personal_data_reveal,
     case_take_next,
     case_unassign,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "case_link",
     "case_note_add",
     "case_open",
+    "case_personal_data_reveal",
     "case_take_next",
     "case_unassign",
     "command",

@@ -90,7 +90,11 @@ def personal_information_request_file(
 
 
 def _subject_of(request: Case) -> DataSubject:
-    subject = DataSubject.objects.select_for_update().filter(pk=request.subject_id).first()
+    subject = (
+        DataSubject.objects.select_for_update().filter(pk=request.subject_id).first()
+        if request.subject_id is not None
+        else None
+    )
     if subject is None:
         raise CaseNotFound()
     return subject

@@ -20,7 +20,7 @@ from cases.actions import Action, BlockedAction, available_actions, available_op
 from cases.exports import case_checkpoint
 from cases.models import Case
 from cases.scope import colleagues
-from cases.staff_queries import case_contact, case_evidence, case_history, related_cases
+from cases.staff_queries import case_contact, case_evidence, case_history, related_cases, revealed_to
 from cases.web.staff_action_forms import (
     ActionForm,
     AssignForm,
@@ -40,6 +40,7 @@ LINK = "link"
 CLAIM = "claim"
 ASSIGN = "assign"
 UNASSIGN = "unassign"
+REVEAL = "reveal"
 
 
 def action_prefix(action: str) -> str:
@@ -87,6 +88,8 @@ class CaseControls:
     claim: VersionForm | None = None
     assign: AssignForm | None = None
     unassign: VersionForm | None = None
+    # The button that reveals the masked personal data of the case's subject.
+    reveal: VersionForm | None = None
     # Why the person may not take this case on (the four-eyes rule of appeals), if so.
     may_not_handle: str = ""
     # Steps the state allows but a rule does not yet, with the reason (closing an incident
@@ -108,6 +111,7 @@ class CaseControls:
             self.claim,
             self.assign,
             self.unassign,
+            self.reveal,
         ]
         return next((form for form in forms if form is not None and form.is_bound and form.errors), None)
 
@@ -160,10 +164,12 @@ def case_controls(
         link=forms.make(LinkForm, LINK, kind=case.kind),
         urls={
             name: reverse(f"web:staff_case_{name}", kwargs={"case_id": case.id})
-            for name in (NOTE, LINK, CLAIM, ASSIGN, UNASSIGN)
+            for name in (NOTE, LINK, CLAIM, ASSIGN, UNASSIGN, REVEAL)
         },
         internal=actor.works_for(case.organisation_id),
     )
+    if controls.internal and case.subject_id is not None:
+        controls.reveal = forms.make(VersionForm, REVEAL)
     declaration = case.declaration
     if controls.internal and case.state in declaration.open_states:
         may_handle = declaration.may_handle(case, actor)
@@ -190,13 +196,18 @@ def render_case_page(
     forms the person may use on it now."""
     evidence = case_evidence(actor=actor, case=case)
     history = case_history(actor=actor, case=case)
+    # Personal data stays masked until this member of staff chose to see it (and that is
+    # recorded); the history already holds the events that say whether they did.
+    revealed = revealed_to(history, actor)
     context = {
         "case": case,
         "kind_label": kind_text(case.kind),
         "facts": case_facts(case, now=timezone.now()),
         "related": related_facts(case, related_cases(actor=actor, case=case)),
         "content_urls": case.details.get("content_urls", []),
-        "contact": case_contact(actor=actor, case=case),
+        "revealed": revealed,
+        "contact": case_contact(actor=actor, case=case) if revealed else None,
+        "masked_description": case.declaration.personal_description and not revealed,
         "evidence": evidence_rows(case, evidence, history),
         "history": history,
         "rows": history_rows(case, history, evidence),

@@ -17,6 +17,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -94,6 +95,23 @@ MSG_NO_SUBJECT = _(
 )
 MSG_ONE_CASE = _("A personal-information request is made from exactly one case.")
 MSG_NOT_A_CORRECTION = _("Only a request to correct personal information records a correction.")
+
+
+def export_available(case: Case) -> bool:
+    """Whether the request produced an export of what is held about its subject."""
+    return case.category in EXPORTING_TYPES and case.outcome == RequestOutcome.FULFILLED
+
+
+def _downloads(case: Case) -> list[tuple[Any, str]]:
+    if not export_available(case):
+        return []
+    return [
+        (_("Your personal information, as a page"), reverse("web:track_export", kwargs={"reference": case.reference})),
+        (
+            _("Your personal information, as a JSON file"),
+            reverse("web:track_export_json", kwargs={"reference": case.reference}),
+        ),
+    ]
 
 
 def is_correction(case: Case) -> bool:
@@ -315,9 +333,9 @@ def _facts(case: Case) -> list[Fact]:
     return facts
 
 
-def _render_subject(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
-    # An opaque id: the person's data is shown (once revealed) in the case's facts, not here.
-    return [fact(_("Data subject"), str(value)[:8] + "…", style="code")] if value else []
+def _render_request_text(event: Event, value: Any, context: DisplayContext) -> list[Fact]:
+    # The person's own words are personal data: shown, once revealed, above the history only.
+    return [fact(_("What the person asks"), _("given (see above)"))] if value else []
 
 
 def _further_limits() -> list[tuple[Any, Any]]:
@@ -393,11 +411,10 @@ DECLARATION = register(
         field_renders={
             "request_type": choice_field(_("Request"), RequestType),
             "source_reference": linked_reference_field(_("Made from"), "source_case_id"),
-            "subject_id": _render_subject,
             "detail": choice_field(_("Detail corrected"), CorrectedDetail),
             "reason": text_field(_("Reason"), style="long"),
             "note": text_field(_("Note"), style="long"),
-            "request_text": text_field(_("What the person asks"), style="long"),
+            "request_text": _render_request_text,
             "appeal_reference": text_field(_("Appeal"), style="code"),
         },
         field_order=("request_type", "source_reference", "detail", "reason"),
@@ -414,6 +431,7 @@ DECLARATION = register(
             link=LinkType.PERSONAL_INFORMATION_OF,
             from_kinds=frozenset({"complaint", "appeal"}),
             standalone=False,
+            filer_form="web:personal_information_request_new",
             hint=_(
                 "Record a request the filer of this case made by other means (letter, phone, in person). "
                 "The request is about this case's filer and no one else."
@@ -428,6 +446,8 @@ DECLARATION = register(
         facts=_facts,
         further_limits=_further_limits,
         decision_overturned=undo_refusal,
+        filer_downloads=_downloads,
+        personal_description=True,
         personal_text={RequestEvent.FILED: ("request_text",)},
     )
 )
