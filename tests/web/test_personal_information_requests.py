@@ -455,3 +455,16 @@ def test_staff_of_another_organisation_cannot_reveal(alice, other_provider):
 
     assert response.status_code == 404
     assert not Event.objects.filter(stream_id=alice.case.id, type=CaseEvent.PERSONAL_DATA_REVEALED).exists()
+
+
+# --- The published flow ---------------------------------------------------------------------
+
+
+def test_the_flow_page_publishes_the_request_workflow_and_its_15_working_day_limit(client):
+    from tests.web.test_flow_page import limits
+
+    client.cookies["django_language"] = "en"
+    page = client.get("/flow/").content.decode()
+
+    assert limits(page, "personal_information_request") == ("5 working days", "15 working days")
+    assert "Appeal against a refusal" in page
