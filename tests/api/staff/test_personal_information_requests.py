@@ -80,3 +80,32 @@ def test_a_request_cannot_be_opened_for_an_anonymous_filer(agent_api, submit_com
 
     assert response.status_code == 400
     assert not Case.objects.filter(kind="personal_information_request").exists()
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"detail": "email", "value": {"nested": {"deeper": "x"}}},
+        {"detail": ["email"], "value": "a@example.com"},
+        {"detail": "email", "value": "nul\u0000@example.com"},
+        {"detail": "name", "value": "x" * 10_000},
+        {"detail": "password", "value": "x"},
+    ],
+)
+def test_hostile_corrections_are_refused_and_nothing_changes(agent_api, complaint, arguments):
+    opened = post(
+        agent_api,
+        case_path(complaint.id, "openings", "personal_information_request"),
+        {"request_type": "correction"},
+        version=version_of(complaint.id),
+    ).json()
+    post(agent_api, case_path(opened["id"], "transitions", "start"), version=version_of(opened["id"]))
+    version = version_of(opened["id"])
+    before = DataSubject.objects.values().get(pk=complaint.subject_id)
+
+    response = post(agent_api, case_path(opened["id"], "transitions", "record_correction"), arguments, version=version)
+
+    assert 400 <= response.status_code < 500
+    assert response.json()["detail"]
+    assert version_of(opened["id"]) == version
+    assert DataSubject.objects.values().get(pk=complaint.subject_id) == before
