@@ -66,7 +66,7 @@ def personal_information_request_file(
     data = request_data(source=source, request_type=request_type, request_text=request_text)
     pending = (
         PersonalInformationRequest.objects.filter(
-            related_case_id=source.id, category=data["request_type"], state__in=OPEN_STATES
+            details__source_case_id=str(source.id), category=data["request_type"], state__in=OPEN_STATES
         )
         .values_list("reference", flat=True)
         .first()

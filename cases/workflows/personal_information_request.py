@@ -23,7 +23,16 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases import sla
-from cases.display import DisplayContext, Fact, choice_field, fact, linked_reference_field, staff_time, text_field
+from cases.display import (
+    DisplayContext,
+    Fact,
+    case_url,
+    choice_field,
+    fact,
+    linked_reference_field,
+    staff_time,
+    text_field,
+)
 from cases.errors import CommandInvalid
 from cases.kinds import KindDeclaration, Opening, PublicEvent, StateWording, register
 from cases.links import LinkType
@@ -214,9 +223,14 @@ def _filed(case: Case, data: dict[str, Any], event: Event) -> None:
     case.title = data["title"]
     case.category = data["request_type"]
     case.description = data["request_text"]
-    case.related_case_id = uuid.UUID(data["source_case_id"])
     case.subject_id = uuid.UUID(data["subject_id"])
-    case.details = {"source_reference": data["source_reference"], "decided_by": None, "corrected": []}
+    # Not `related_case`: that names the decision an appeal is against.
+    case.details = {
+        "source_case_id": data["source_case_id"],
+        "source_reference": data["source_reference"],
+        "decided_by": None,
+        "corrected": [],
+    }
     case.first_response_due_at = when(data["first_response_due_at"])
     case.resolution_due_at = when(data["resolution_due_at"])
     case.due_at = case.first_response_due_at
@@ -324,7 +338,7 @@ def _correction_lines(event: Event, case: Case) -> list[str]:
 
 
 def _facts(case: Case) -> list[Fact]:
-    facts = [fact(_("Request"), RequestType(case.category).label)]
+    facts = [fact(_("Made from"), case.details["source_reference"], href=case_url(case.details["source_case_id"]))]
     corrected = case.details.get("corrected") or []
     if corrected:
         facts.append(fact(_("Details corrected"), ", ".join(str(CorrectedDetail(d).label) for d in corrected)))
@@ -343,6 +357,7 @@ def _further_limits() -> list[tuple[Any, Any]]:
 
 
 class RequestDetails(serializers.Serializer):
+    source_case_id = serializers.UUIDField()
     source_reference = serializers.CharField()
     decided_by = serializers.IntegerField(allow_null=True)
     corrected = serializers.ListField(child=serializers.ChoiceField(choices=CorrectedDetail.choices))

@@ -82,3 +82,47 @@ def test_a_complainant_asks_for_a_copy_of_their_data_and_downloads_it(
     exported = json.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))
     assert exported["subject"]["name"] == NAME
     assert [item["reference"] for item in exported["cases"]] == [filed.case.reference, reference]
+
+
+def test_staff_reveal_a_requesters_data_with_a_real_button_and_the_pages_stay_accessible(
+    asgi_server, provider, agent_user, browser, screenshots
+):
+    base = asgi_server.http_url
+    filed = commands.complaint_submit(
+        organisation=provider,
+        actor=Actor.public(),
+        category="unlabelled_synthetic",
+        description="A video of me.",
+        contact_name=NAME,
+        contact_email=EMAIL,
+        consent=True,
+    )
+    request = commands.personal_information_request_file(
+        case_id=filed.case.id,
+        actor=Actor.public(tracked_case_ids=frozenset({filed.case.id})),
+        request_type="correction",
+        request_text="My name is spelt Chen Axelinah.",
+    ).case
+    # In English; the reveal is an ordinary form that posts and comes back to the page.
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base}/staff/login/")
+    page.fill("#id_username", agent_user.username)
+    page.fill("#id_password", f"pw-{agent_user.username}")
+    page.click("form.staff-login button[type=submit]")
+    page.wait_for_url("**/staff/**")
+
+    page.goto(f"{base}/staff/cases/{request.id}/")
+    assert page.get_by_text(EMAIL).count() == 0
+    assert page.get_by_text("Chen Axelinah").count() == 0
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Reveal").click()
+    page.wait_for_url(f"**/staff/cases/{request.id}/")
+
+    assert page.get_by_text(EMAIL).first.is_visible()
+    assert page.get_by_text("My name is spelt Chen Axelinah.").is_visible()
+    assert page.get_by_role("heading", name="Personal data revealed").is_visible()
+    assert axe_violations(page) == []
+    page.screenshot(path=screenshots / "personal-information-revealed-en.png", full_page=True)
+    context.close()

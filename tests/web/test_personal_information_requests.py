@@ -74,7 +74,7 @@ def file_request(client: Client, reference: str, request_type: str = "access", t
 
 
 def requests_about(case: Case) -> list[Case]:
-    return list(Case.objects.filter(kind="personal_information_request", related_case_id=case.id))
+    return list(Case.objects.filter(kind="personal_information_request", details__source_case_id=str(case.id)))
 
 
 def form_data(prefix: str, version: int, **fields) -> dict[str, object]:
