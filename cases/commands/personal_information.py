@@ -32,6 +32,7 @@ from cases.links import LinkType
 from cases.models import Case, DataSubject
 from cases.workflows.base import perform
 from cases.workflows.personal_information_request import (
+    DECLARATION,
     KIND,
     OPEN_STATES,
     CorrectedDetail,
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from accounts.actors import Actor
 
 MSG_ALREADY_REQUESTED = _("A request of this type about this case is already being handled (%(reference)s).")
-MSG_NOT_FROM_A_REQUEST = _("A personal-information request is made from the case it concerns, not from a request.")
+MSG_NOT_FROM_THIS_KIND = _("A personal-information request is made from a complaint or an appeal you filed.")
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -61,8 +62,9 @@ def personal_information_request_file(
     page (holding its private link is what proves who they are). They get a reference and a
     private link of their own for the request."""
     source = as_kind(load_for_update(Case, case_id=case_id, actor=actor, expected_version=None))
-    if source.kind == KIND:
-        raise CommandInvalid.single("request_type", MSG_NOT_FROM_A_REQUEST)
+    opening = DECLARATION.opening
+    if opening is None or source.kind not in opening.from_kinds:
+        raise CommandInvalid.single("request_type", MSG_NOT_FROM_THIS_KIND)
     data = request_data(source=source, request_type=request_type, request_text=request_text)
     pending = (
         PersonalInformationRequest.objects.filter(
