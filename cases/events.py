@@ -22,6 +22,9 @@ class CaseEvent(models.TextChoices):
     SLA_BREACHED = "case.sla_breached", _("Time limit missed")
     # A data subject of the case was erased: their key is destroyed, their data unreadable.
     SUBJECT_ERASED = "case.subject_erased", _("Personal data erased")
+    # A member of staff chose to see the masked personal data of the case's subject; who and
+    # when are the event's author and time. It holds no personal data itself.
+    PERSONAL_DATA_REVEALED = "case.personal_data_revealed", _("Personal data revealed")
 
 
 class MatchPlace(models.TextChoices):

@@ -93,6 +93,9 @@ class Opening:
     opened_by: str = PROVIDER_SIDE
     # What follows once it is opened and linked: (new case, the cases it was opened from, actor).
     after: Callable[..., None] | None = None
+    # The name of the public page (taking a case's reference) on which the filer of a case of
+    # `from_kinds` files one from that case's tracking page ("" when only staff open it).
+    filer_form: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,9 @@ class KindDeclaration:
     appeals_decisions: bool = False
     # States in which the filer may appeal the case's decision.
     appealable_states: frozenset[str] = frozenset()
+    # What an appeal that overturns the decision does to the case: (case, appeal, actor), run
+    # in the appeal's transaction (a complaint's measures are reversed, a refusal reopened).
+    decision_overturned: Callable[[Case, Case, Any], None] | None = None
     # States in which the case waits for its filer (the clock is paused).
     waiting_on_filer_states: frozenset[str] = frozenset()
     # States in which the case is still being handled (assignable, in "open" queues).
@@ -243,6 +249,12 @@ class KindDeclaration:
     # (an open rectification order or incident holds the cases it involves; a complaint
     # decided with measures keeps its records for the period the law sets).
     legal_hold: Callable[[Case, Case], LegalHold | None] | None = None
+    # Whether the case's own free text is itself personal data about its subject (what a
+    # personal-information request asks): masked on the staff case page until revealed.
+    personal_description: bool = False
+    # Files the filer may download from the tracking page now: (label, address) pairs (the
+    # export a fulfilled access request produces).
+    filer_downloads: Callable[[Case], list[tuple[StrOrPromise, str]]] | None = None
 
     def case_facts(self, case: Case) -> list[Fact]:
         return self.facts(case) if self.facts is not None else []
@@ -336,6 +348,11 @@ def opened_on_their_own(side: str | None = None) -> list[KindDeclaration]:
         for d in declarations()
         if d.opening is not None and d.opening.standalone and (side is None or d.opening.opened_by == side)
     ]
+
+
+def filed_from(kind: str) -> list[KindDeclaration]:
+    """The kinds the filer of a case of `kind` may file from its tracking page."""
+    return [d for d in openable_from(kind) if d.opening is not None and d.opening.filer_form]
 
 
 def kind_label(kind: str) -> str:

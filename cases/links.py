@@ -21,6 +21,11 @@ class LinkType(models.TextChoices):
     REFUTED_BY = "refuted_by", _("Claim refuted by")
     REPORTS_ON = "reports_on", _("Reports to the regulator on")
     REPORTED_IN = "reported_in", _("Reported to the regulator in")
+    PERSONAL_INFORMATION_OF = "personal_information_of", _("Personal-information request of the filer of")
+    PERSONAL_INFORMATION_REQUESTED_IN = (
+        "personal_information_requested_in",
+        _("Filer's personal information requested in"),
+    )
 
 
 # The link each side records: a duplicate's original records that it has a duplicate.
@@ -32,6 +37,8 @@ INVERSE = {
     LinkType.REFUTED_BY: LinkType.REFUTES,
     LinkType.REPORTS_ON: LinkType.REPORTED_IN,
     LinkType.REPORTED_IN: LinkType.REPORTS_ON,
+    LinkType.PERSONAL_INFORMATION_OF: LinkType.PERSONAL_INFORMATION_REQUESTED_IN,
+    LinkType.PERSONAL_INFORMATION_REQUESTED_IN: LinkType.PERSONAL_INFORMATION_OF,
 }
 
 # Links any two cases may have; the others join a kind to the kinds it is opened from.

@@ -94,7 +94,7 @@ class Case(FSMModelMixin, models.Model):
         blank=True,
         related_name="addressed_cases",
     )
-    kind = models.CharField(_("kind"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=40)
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     state = FSMField(_("state"), max_length=40, protected=True)
     title = models.CharField(_("title"), max_length=200)

@@ -32,6 +32,9 @@ class DataSubject(models.Model):
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
     language = models.CharField(_("preferred language"), max_length=10, blank=True)
     consented_at = models.DateTimeField(_("consent to processing given at"), null=True, blank=True)
+    # Set when the person withdraws their consent (a personal-information request): nothing
+    # more is sent to them, and their data is processed only as the law still requires.
+    consent_withdrawn_at = models.DateTimeField(_("consent withdrawn at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

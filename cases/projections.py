@@ -91,6 +91,11 @@ def _note_added(case: Case, data: dict[str, Any], event: Event) -> None:
     """An internal note changes nothing on the case; the event alone keeps it."""
 
 
+@applies(CaseEvent.PERSONAL_DATA_REVEALED)
+def _personal_data_revealed(case: Case, data: dict[str, Any], event: Event) -> None:
+    """Seeing the data changes nothing on the case; the event records who saw it, and when."""
+
+
 @applies(CaseEvent.EVIDENCE_ADDED)
 def _evidence_added(case: Case, data: dict[str, Any], event: Event) -> None:
     """The file is listed beside the case; the event records its digest."""

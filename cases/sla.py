@@ -57,7 +57,7 @@ class SlaPolicy(models.Model):
     """One version of the published time limits of one case kind. Rows are never changed: the
     admin saves an edit as the next version, and the flow page and new cases use the latest."""
 
-    kind = models.CharField(_("case kind"), max_length=20)
+    kind = models.CharField(_("case kind"), max_length=40)
     version = models.PositiveIntegerField(_("version"), default=1)
     first_response_amount = models.PositiveIntegerField(_("first response within"))
     first_response_unit = models.CharField(_("unit"), max_length=20, choices=TimeUnit.choices)

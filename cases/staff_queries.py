@@ -22,6 +22,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from cases.actions import Action, OpeningOffer, available_actions, available_openings
+from cases.events import CaseEvent
 from cases.eventstore import ChainBreak, Event
 from cases.kinds import appeal_kinds, declarations, kind_of_event
 from cases.links import case_links
@@ -326,6 +327,23 @@ def case_evidence(*, actor: Actor, case: Case) -> list[Evidence]:
 def case_contact(*, actor: Actor, case: Case) -> DataSubject | None:
     """The data subject's contact details, for staff of the case's organisation only."""
     return visible_contact(actor, case)
+
+
+def revealed_to(history: CaseHistory, actor: Actor) -> bool:
+    """Whether this member of staff has revealed the personal data of the case's subject (the
+    reveal is recorded on the case, so the verified history already says so)."""
+    return any(
+        entry.event.type == CaseEvent.PERSONAL_DATA_REVEALED
+        and (entry.event.metadata.get("actor") or {}).get("user_id") == actor.user_id
+        for entry in history.entries
+    )
+
+
+def personal_data_revealed(*, actor: Actor, case: Case) -> bool:
+    """The same, asked of the log directly (for the pages that have no history at hand)."""
+    return Event.objects.filter(
+        stream_id=case.id, type=CaseEvent.PERSONAL_DATA_REVEALED, metadata__actor__user_id=actor.user_id
+    ).exists()
 
 
 # --- The history, verified ------------------------------------------------------------------

@@ -105,8 +105,8 @@ def _deliver_email(message: OutboxMessage) -> None:
         _deliver_staff_email(message)
         return
     subject = DataSubject.objects.filter(pk=message.payload["subject_id"]).first()
-    if subject is None or not subject.email:
-        return  # erased, or never gave an address: nothing is owed
+    if subject is None or not subject.email or subject.consent_withdrawn_at is not None:
+        return  # erased, never gave an address, or withdrew their consent: nothing is owed
     address = subject.email
     case = Case.objects.get(pk=message.payload["case_id"])
     language = subject.language or settings.LANGUAGE_CODE

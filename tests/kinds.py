@@ -141,6 +141,18 @@ def file_regulator_report(organisation: Organisation, decider: Actor) -> Case:
     )
 
 
+def file_personal_information_request(organisation: Organisation, decider: Actor) -> Case:
+    """A correction request the complainant files from their complaint's tracking page (the
+    type with a step of its own, so that every step is open to the walks)."""
+    complaint = file_complaint(organisation, decider)
+    return commands.personal_information_request_file(
+        case_id=complaint.id,
+        actor=Actor.public(tracked_case_ids=frozenset({complaint.id})),
+        request_type="correction",
+        request_text="My e-mail address changed.",
+    ).case
+
+
 FILERS: dict[str, Callable[[Organisation, Actor], Case]] = {
     "complaint": file_complaint,
     "appeal": file_appeal,
@@ -149,4 +161,5 @@ FILERS: dict[str, Callable[[Organisation, Actor], Case]] = {
     "incident": file_incident,
     "rectification_order": file_rectification_order,
     "regulator_report": file_regulator_report,
+    "personal_information_request": file_personal_information_request,
 }

@@ -105,6 +105,9 @@ RULES.update(
         "web:staff_case_erase": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_case_assign": Rule(STAFF, ("POST",), on_case=True),
         "web:staff_case_unassign": Rule(STAFF, ("POST",), on_case=True),
+        "web:staff_case_reveal": Rule(STAFF, ("POST",), on_case=True),
+        "web:staff_subject_export": Rule(STAFF, ("GET",), on_case=True),
+        "web:staff_subject_export_json": Rule(STAFF, ("GET",), on_case=True),
         "web:staff_take_next": Rule(STAFF, ("POST",), on_case=False),
         "web:staff_assign": Rule(STAFF, ("POST",), on_case=False),
         "web:staff_account_search": Rule(STAFF, ("GET",), on_case=False),
@@ -152,6 +155,8 @@ def _complaint_with_evidence(organisation: Organisation) -> tuple[Case, Evidence
         category="unlabelled_synthetic",
         description="A synthetic video without a label.",
         evidence=[png_upload()],
+        contact_email="filer@example.com",
+        consent=True,
     )
     return submission.case, Evidence.objects.get(case=submission.case)
 

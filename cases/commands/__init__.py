@@ -30,6 +30,11 @@ from cases.commands.complaints import (
 )
 from cases.commands.features import feature_entry_propose, feature_matches_record
 from cases.commands.openings import case_open, link_on_intake
+from cases.commands.personal_information import (
+    personal_information_request_file,
+    personal_information_request_fulfil,
+    personal_information_request_record_correction,
+)
 from cases.commands.staff import (
     case_act,
     case_assign,
@@ -37,6 +42,7 @@ from cases.commands.staff import (
     case_claim,
     case_link,
     case_note_add,
+    case_personal_data_reveal,
     case_take_next,
     case_unassign,
 )
@@ -59,6 +65,7 @@ __all__ = [
     "case_link",
     "case_note_add",
     "case_open",
+    "case_personal_data_reveal",
     "case_take_next",
     "case_unassign",
     "command",
@@ -74,4 +81,7 @@ __all__ = [
     "feature_entry_propose",
     "feature_matches_record",
     "link_on_intake",
+    "personal_information_request_file",
+    "personal_information_request_fulfil",
+    "personal_information_request_record_correction",
 ]

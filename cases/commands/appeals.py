@@ -23,12 +23,13 @@ from cases.commands.common import (
 )
 from cases.commands.staff import step_command
 from cases.errors import CommandInvalid
+from cases.kinds import as_kind
 from cases.measures import measure_reference, measures_in_force, normalise_measure_reference, recorded_measures
-from cases.models import EnforcementMeasure
+from cases.models import Case, EnforcementMeasure
 from cases.selectors import open_appeal
 from cases.workflows.appeal import KIND, Appeal, AppealEvent, AppealTarget
 from cases.workflows.base import perform
-from cases.workflows.complaint import DECIDED_STATES, Complaint, Outcome
+from cases.workflows.complaint import Complaint, Outcome
 from cases.workflows.validation import required_text
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 MAX_STATEMENT = 5000
 
-MSG_NOT_DECIDED = _("This complaint has no decision to appeal yet.")
+MSG_NOT_DECIDED = _("This case has no decision to appeal yet.")
 MSG_ALREADY_APPEALED = _("An appeal against this is already being handled (%(reference)s).")
 MSG_UNKNOWN_MEASURE = _("No enforcement measure has that reference. Check the notice you received.")
 MSG_MEASURE_REVERSED = _("That measure has already been reversed.")
@@ -44,7 +45,7 @@ MSG_MEASURE_REVERSED = _("That measure has already been reversed.")
 
 def _file(
     *,
-    complaint: Complaint,
+    complaint: Case,
     actor: Actor,
     target: str,
     measure_number: int | None,
@@ -103,9 +104,10 @@ def appeal_file_against_decision(
     contact_phone: str = "",
     consent: bool = False,
 ) -> Submission:
-    """The complainant appeals the decision on their complaint (from its tracking page)."""
-    complaint = load_for_update(Complaint, case_id=complaint_id, actor=actor, expected_version=None)
-    if complaint.state not in DECIDED_STATES:
+    """The filer appeals the decision on their case (from its tracking page): a complaint's, or
+    that of any kind whose declaration makes its decisions appealable (`appealable_states`)."""
+    complaint = as_kind(load_for_update(Case, case_id=complaint_id, actor=actor, expected_version=None))
+    if complaint.state not in complaint.declaration.appealable_states:
         raise CommandInvalid.single("complaint", MSG_NOT_DECIDED)
     return _file(
         complaint=complaint,
@@ -156,19 +158,16 @@ def appeal_file_against_measure(
 @step_command(KIND, "overturn")
 @command
 def appeal_overturn(*, case_id: uuid.UUID, actor: Actor, expected_version: int, reason: str) -> Appeal:
-    """Overturn the original decision and undo it, in the same transaction: reverse the
-    appealed measure (or every measure of the decision), or reopen a complaint that was
-    rejected or found no violation."""
+    """Overturn the original decision and undo it, in the same transaction, as the appealed
+    case's kind declares (`decision_overturned`): a complaint's measures are reversed or the
+    complaint reopened, a refused request reopened."""
     appeal = load_for_update(Appeal, case_id=case_id, actor=actor, expected_version=expected_version)
     perform(appeal, "overturn", actor=actor, reason=reason)
-    assert appeal.related_case_id is not None  # an appeal is always filed against a complaint
-    complaint = load_for_update(Complaint, case_id=appeal.related_case_id, actor=actor, expected_version=None)
-    if complaint.outcome == Outcome.VIOLATION:
-        number = appeal.details["measure_number"]
-        numbers = [number] if number else list(measures_in_force(complaint))
-        perform(complaint, "reverse_measures", actor=actor, appeal_reference=appeal.reference, measure_numbers=numbers)
-    else:
-        perform(complaint, "reopen", actor=actor, appeal_reference=appeal.reference)
+    assert appeal.related_case_id is not None  # an appeal is always filed against a decision
+    appealed = as_kind(load_for_update(Case, case_id=appeal.related_case_id, actor=actor, expected_version=None))
+    undo = appealed.declaration.decision_overturned
+    if undo is not None:
+        undo(appealed, appeal, actor)
     return appeal
 
 

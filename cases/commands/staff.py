@@ -126,6 +126,23 @@ def case_note_add(*, case_id: uuid.UUID, actor: Actor, expected_version: int, no
     return case
 
 
+MSG_NOTHING_TO_REVEAL = _("This case holds no personal data of a filer.")
+
+
+@command
+def case_personal_data_reveal(*, case_id: uuid.UUID, actor: Actor, expected_version: int) -> Case:
+    """Show the masked personal data of the case's subject to this member of staff, recording
+    that they saw it (their identity and the time are the event's; the data is not in it)."""
+    _staff_case(actor, case_id)
+    case = as_kind(load_for_update(Case, case_id=case_id, actor=actor, expected_version=expected_version))
+    if case.subject_id is None:
+        raise CommandInvalid.single("case", MSG_NOTHING_TO_REVEAL)
+    if not actor.is_provider_staff or not actor.works_for(case.organisation_id):
+        raise TransitionForbidden(MSG_STAFF_ONLY)
+    case.record(CaseEvent.PERSONAL_DATA_REVEALED, {}, actor=actor)
+    return case
+
+
 @command
 def case_link(*, case_id: uuid.UUID, actor: Actor, expected_version: int, link: str, other_reference: str) -> Case:
     """Link the case to another of the organisation's; both record the link (a duplicate's

@@ -19,6 +19,7 @@ from cases.commands.complaints import MAX_DESCRIPTION
 from cases.errors import CommandInvalid
 from cases.evidence import MAX_EVIDENCE_BYTES, MAX_EVIDENCE_FILES
 from cases.workflows.complaint import Category
+from cases.workflows.personal_information_request import MAX_REQUEST_TEXT, RequestType
 from cases.workflows.validation import MAX_TEXT, MAX_URL_LENGTH, MAX_URLS
 
 HONEYPOT = "website"
@@ -220,6 +221,21 @@ class DecisionAppealForm(PublicForm, ContactMixin, HoneypotMixin):
         self.fields["statement"].help_text = statement_help_text(_("Why do you disagree with the decision?"))
         self.fields["consent"].help_text = _(
             "Needed only if you give new contact details. Without them, we use those you gave with your complaint."
+        )
+
+
+class PersonalInformationRequestForm(PublicForm, HoneypotMixin):
+    request_type = forms.ChoiceField(
+        label=gettext_lazy("What do you ask?"), choices=RequestType.choices, widget=forms.RadioSelect
+    )
+    request_text = _text(gettext_lazy("Details (optional)"), max_length=MAX_REQUEST_TEXT, rows=5, required=False)
+
+    field_order = ["request_type", "request_text"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["request_text"].help_text = _(
+            "For a correction: what is wrong, and what it should be. Otherwise anything that helps us."
         )
 
 

@@ -28,7 +28,9 @@ from cases.staff_queries import (
     case_evidence,
     case_history,
     label_checks,
+    personal_data_revealed,
     related_cases,
+    revealed_to,
 )
 from cases.web.staff_action_forms import (
     ActionForm,
@@ -51,6 +53,7 @@ CLAIM = "claim"
 ASSIGN = "assign"
 UNASSIGN = "unassign"
 ERASE = "erase"
+REVEAL = "reveal"
 
 
 def action_prefix(action: str) -> str:
@@ -100,6 +103,8 @@ class CaseControls:
     unassign: VersionForm | None = None
     # A supervisor's form to erase the personal data of the case's filer.
     erase: ErasureForm | None = None
+    # The button that reveals the masked personal data of the case's subject.
+    reveal: VersionForm | None = None
     # Why the person may not take this case on (the four-eyes rule of appeals), if so.
     may_not_handle: str = ""
     # Steps the state allows but a rule does not yet, with the reason (closing an incident
@@ -121,6 +126,7 @@ class CaseControls:
             self.claim,
             self.assign,
             self.unassign,
+            self.reveal,
         ]
         return next((form for form in forms if form is not None and form.is_bound and form.errors), None)
 
@@ -173,12 +179,14 @@ def case_controls(
         link=forms.make(LinkForm, LINK, kind=case.kind),
         urls={
             name: reverse(f"web:staff_case_{name}", kwargs={"case_id": case.id})
-            for name in (NOTE, LINK, CLAIM, ASSIGN, UNASSIGN, ERASE)
+            for name in (NOTE, LINK, CLAIM, ASSIGN, UNASSIGN, ERASE, REVEAL)
         },
         internal=actor.works_for(case.organisation_id),
     )
     if controls.internal and case.subject_id is not None and actor.role == Role.SUPERVISOR:
         controls.erase = forms.make(ErasureForm, ERASE)
+    if controls.internal and case.subject_id is not None:
+        controls.reveal = forms.make(VersionForm, REVEAL)
     declaration = case.declaration
     if controls.internal and case.state in declaration.open_states:
         may_handle = declaration.may_handle(case, actor)
@@ -217,13 +225,20 @@ def render_case_page(
     contact = case_contact(actor=actor, case=case)
     if contact is not None:
         case.personal_reader().remember(contact)  # the same subject opens the filer's text
+    # Personal data stays masked until this member of staff chose to see it (and that is
+    # recorded); a reveal older than the events shown is looked up in the log.
+    revealed = revealed_to(history, actor) or (
+        not history.complete and personal_data_revealed(actor=actor, case=case)
+    )
     context = {
         "case": case,
         "kind_label": kind_text(case.kind),
         "facts": case_facts(case, now=timezone.now()),
         "related": related_facts(case, related_cases(actor=actor, case=case)),
         "content_urls": case.details.get("content_urls", []),
+        "revealed": revealed,
         "contact": contact,
+        "masked_description": case.declaration.personal_description and not revealed,
         "evidence": evidence_rows(case, evidence, checks),
         "history": history,
         "history_pages": history_pages(history, size=HISTORY_PAGE_SIZE),

@@ -8,6 +8,7 @@ from cases.web.views import (
     filing,
     ledger_files,
     pages,
+    personal_information,
     refutations,
     regulator,
     staff,
@@ -75,6 +76,13 @@ urlpatterns = [
     path("track/<reference:reference>/", tracking.track, name="track"),
     path("track/<reference:reference>/information/", tracking.add_information, name="add_information"),
     path("track/<reference:reference>/appeal/", tracking.appeal_decision, name="appeal_decision"),
+    path(
+        "track/<reference:reference>/personal-information/",
+        personal_information.request_new,
+        name="personal_information_request_new",
+    ),
+    path("track/<reference:reference>/export/", personal_information.export_page, name="track_export"),
+    path("track/<reference:reference>/export.json", personal_information.export_json, name="track_export_json"),
     path("track/<reference:reference>/receipt.json", ledger_files.track_receipt, name="track_receipt"),
     # Published rumor refutations (article 11), with their ClaimReview data and an Atom feed.
     path("refutations/", refutations.refutation_list, name="refutations"),
@@ -108,6 +116,17 @@ urlpatterns = [
     path("staff/cases/<uuid:case_id>/claim/", staff_actions.staff_case_claim, name="staff_case_claim"),
     path("staff/cases/<uuid:case_id>/erase/", staff_actions.staff_case_erase, name="staff_case_erase"),
     path("staff/cases/<uuid:case_id>/assign/", staff_actions.staff_case_assign, name="staff_case_assign"),
+    path("staff/cases/<uuid:case_id>/reveal/", staff_actions.staff_case_reveal, name="staff_case_reveal"),
+    path(
+        "staff/cases/<uuid:case_id>/personal-data.json",
+        personal_information.staff_subject_export_json,
+        name="staff_subject_export_json",
+    ),
+    path(
+        "staff/cases/<uuid:case_id>/personal-data/",
+        personal_information.staff_subject_export_page,
+        name="staff_subject_export",
+    ),
     path("staff/cases/<uuid:case_id>/unassign/", staff_actions.staff_case_unassign, name="staff_case_unassign"),
     path(
         "staff/cases/<uuid:case_id>/evidence/<uuid:evidence_id>/",

@@ -67,7 +67,8 @@ class AppealOutcome(models.TextChoices):
 
 
 class AppealTarget(models.TextChoices):
-    COMPLAINT_DECISION = "complaint_decision", _("A decision on a complaint")
+    # Against the decision on a case one filed (a complaint, a personal-information request).
+    COMPLAINT_DECISION = "complaint_decision", _("A decision on a case you filed")
     MEASURE = "measure", _("An enforcement measure")
 
 

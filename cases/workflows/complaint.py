@@ -21,7 +21,7 @@ from cases.display import DisplayContext, Fact, Item, choice_field, linked_refer
 from cases.errors import CommandInvalid
 from cases.events import CaseEvent
 from cases.kinds import KindDeclaration, LegalHold, PublicEvent, StateWording, choice_text, register
-from cases.measures import Measure, measure_items, measure_reference, recorded_measures
+from cases.measures import Measure, measure_items, measure_reference, measures_in_force, recorded_measures
 from cases.models import Case, KindManager, Priority
 from cases.personal_data import notice_subject_for
 from cases.projections import applies, when
@@ -31,6 +31,7 @@ from cases.workflows.base import (
     assignment_transition,
     case_transition,
     choices_of,
+    perform,
     staff_or_tracking_public,
 )
 from cases.workflows.validation import choice, optional_text, required_text
@@ -277,6 +278,17 @@ class Complaint(Case):
     def reopen(self, *, actor: Actor, appeal_reference: str) -> dict[str, Any]:
         resolution_due_at = sla.case_deadline(self, sla.RESOLUTION, timezone.now())
         return {"appeal_reference": appeal_reference, "resolution_due_at": resolution_due_at}
+
+
+def undo_decision(complaint: Case, appeal: Case, actor: Actor) -> None:
+    """What an overturned appeal does to the complaint: reverse the appealed measure (or every
+    measure of the decision), or reopen a complaint that was rejected or found no violation."""
+    if complaint.outcome == Outcome.VIOLATION:
+        number = appeal.details["measure_number"]
+        numbers = [number] if number else list(measures_in_force(complaint))
+        perform(complaint, "reverse_measures", actor=actor, appeal_reference=appeal.reference, measure_numbers=numbers)
+    else:
+        perform(complaint, "reopen", actor=actor, appeal_reference=appeal.reference)
 
 
 # --- Apply functions ------------------------------------------------------------------------
@@ -565,6 +577,7 @@ DECLARATION = register(
         field_order=("category", "outcome", "reason", "measures", "measure_numbers", "duplicate_of"),
         folded_fields=frozenset({"duplicate_of_case_id"}),
         appealable_states=DECIDED_STATES,
+        decision_overturned=undo_decision,
         waiting_on_filer_states=frozenset({ComplaintState.AWAITING_COMPLAINANT}),
         open_states=frozenset(OPEN_STATES),
         legal_hold=_legal_hold,

@@ -141,5 +141,5 @@ def test_an_undecided_complaint_cannot_be_appealed_yet(api, filed):
     )
 
     assert response.status_code == 400
-    assert response.json()["errors"] == {"complaint": ["This complaint has no decision to appeal yet."]}
+    assert response.json()["errors"] == {"complaint": ["This case has no decision to appeal yet."]}
     assert saved_counts() == before

@@ -438,6 +438,13 @@ def labelled_case(submit_complaint, agent, agent_user):
 
 
 def test_the_case_page_shows_the_facts_and_contact_details(staff_client, labelled_case):
+    # Contact details are masked until the member of staff reveals them (a recorded choice).
+    masked = page(staff_client.get(case_url(labelled_case), **ENGLISH))
+    assert "lihua@example.com" not in masked and "Li Hua" not in masked
+    version = Case.objects.get(pk=labelled_case.pk).version
+    revealed = staff_client.post(f"{case_url(labelled_case)}reveal/", {"reveal-expected_version": version})
+    assert revealed.status_code == 302
+
     html = page(staff_client.get(case_url(labelled_case), **ENGLISH))
 
     assert labelled_case.reference in html

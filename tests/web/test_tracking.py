@@ -348,7 +348,7 @@ def test_an_undecided_complaint_cannot_be_appealed(client, filed):
 
     assert 'name="statement"' not in page
     assert response.status_code == 400
-    assert "该投诉尚未作出处理决定" in response.content.decode()
+    assert "该案件尚未作出处理决定" in response.content.decode()
     assert stored_rows() == before
 
 

@@ -22,7 +22,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.actors import Actor
 from cases.actions import action_named, available_openings
-from cases.commands import case_act, case_assign, case_claim, case_link, case_note_add, case_open, case_unassign
+from cases.commands import (
+    case_act,
+    case_assign,
+    case_claim,
+    case_link,
+    case_note_add,
+    case_open,
+    case_personal_data_reveal,
+    case_unassign,
+)
 from cases.errors import MSG_TRANSITION_NOT_ALLOWED, MSG_TRANSITION_REFUSED, DomainError, TransitionNotAllowed
 from cases.kinds import kind_label
 from cases.models import Case
@@ -45,6 +54,7 @@ from cases.web.staff_case_page import (
     ERASE,
     LINK,
     NOTE,
+    REVEAL,
     UNASSIGN,
     action_prefix,
     case_controls,
@@ -231,6 +241,25 @@ def staff_case_claim(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> 
         run=lambda data: case_claim(case_id=case.id, actor=actor, expected_version=data["expected_version"]),
         done=lambda changed: _("The case is now assigned to you."),
         step_label=_("Take this case"),
+    )
+
+
+@never_cache
+@require_POST
+@staff_member_required
+def staff_case_reveal(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> HttpResponse:
+    """Show the masked personal data of the case's subject, recording who chose to see it."""
+    case = _case_or_404(actor, case_id)
+    return _submit(
+        request,
+        actor,
+        case,
+        VersionForm(request.POST, prefix=REVEAL),
+        run=lambda data: case_personal_data_reveal(
+            case_id=case.id, actor=actor, expected_version=data["expected_version"]
+        ),
+        done=lambda changed: _("The personal data is shown below. That you saw it is recorded in the history."),
+        step_label=_("Reveal"),
     )
 
 

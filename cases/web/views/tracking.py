@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -23,7 +24,7 @@ from cases.commands.common import filer_answer_command
 from cases.commands.tracking import tracking_link_recover
 from cases.display import public_deadline, working_time_words
 from cases.errors import ConcurrencyConflict, DomainError, TransitionForbidden, TransitionNotAllowed
-from cases.kinds import kind_label
+from cases.kinds import filed_from, kind_label
 from cases.models import Case
 from cases.references import normalise_reference
 from cases.selectors import (
@@ -216,6 +217,17 @@ def _case_page(
         "category": _category(case),
         "content_urls": case.details.get("content_urls", []),
         "notices": public_notices(case),
+        "downloads": [(str(label), url) for label, url in declaration.filer_downloads(case)]
+        if declaration.filer_downloads is not None
+        else [],
+        # What the filer may file from this case (a request about their personal information).
+        "filer_openings": [
+            (str(d.opening.label), reverse(d.opening.filer_form, kwargs={"reference": case.reference}))
+            for d in filed_from(case.kind)
+            if d.opening is not None
+        ]
+        if case.subject_id is not None
+        else [],
     }
     return render(request, "public/track_case.html", context, status=status)
 

@@ -19,7 +19,10 @@ def test_a_complaint_offers_a_refutation_with_the_arguments_it_takes(agent_api, 
 
     body = agent_api.get(case_path(complaint.id)).json()
 
-    [offer] = body["openings"]
+    # A request about the filer's personal information may be opened from it too.
+    offers = {offer["kind"]: offer for offer in body["openings"]}
+    assert set(offers) == {"rumor", "personal_information_request"}
+    offer = offers["rumor"]
     assert (offer["kind"], offer["kind_label"], offer["label"]) == (
         "rumor",
         "Rumor refutation",
