@@ -179,6 +179,12 @@ class Case(FSMModelMixin, models.Model):
                 name="case_assignee_undated_idx",
                 condition=models.Q(due_at__isnull=True),
             ),
+            # A data subject's cases: erasure records on each, retention asks whether all are closed.
+            models.Index(
+                fields=["subject_id", "closed_at"],
+                name="case_subject_idx",
+                condition=models.Q(subject_id__isnull=False),
+            ),
             # What a regulator sees: the cases addressed to it, by kind and deadline.
             models.Index(
                 fields=["counterpart_organisation", "kind", "due_at", "created_at"],
