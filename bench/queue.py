@@ -304,7 +304,7 @@ def helpdesk_baseline(tickets: int, repeat: int, reuse: bool) -> tuple[str, floa
     with uvicorn_server("helpdesk", python, "hdsite.asgi:application", site, env) as port:
         client = Client(port, f"sessionid={session}")
         # The list page is a shell; the tickets come from the JSON its table asks for.
-        page = "/tickets/"
+        page = "/helpdesk/tickets/"
         status, body, _ms = client.get(page)
         if status != 200:
             print(f"  django-helpdesk ticket list answered {status}; no baseline")
