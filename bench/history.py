@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, help="Cases to generate if none are kept (default 1,000,000).")
     parser.add_argument("--repeat", type=int, help="Requests per page (default 30; quick 10).")
     parser.add_argument("--database", help="Bench database name (default queue_bench_million).")
+    parser.add_argument("--page-only", action="store_true", help="The case page only: no verify or rebuild.")
     args = parser.parse_args()
     cases = args.cases or (20_000 if args.quick else 1_000_000)
     repeat = args.repeat or (10 if args.quick else 30)
@@ -178,6 +179,10 @@ def main() -> None:
                 )
             )
 
+    if args.page_only:
+        if args.json:
+            args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
     from cases.eventstore import Event
 
     events = Event.objects.count()

@@ -298,11 +298,13 @@ def helpdesk_baseline(tickets: int, repeat: int, reuse: bool) -> tuple[str, floa
         "c.force_login(get_user_model().objects.get(username='staff0'))\n"
         "print(c.cookies['sessionid'].value)\n"
     )
-    session = submissions.run_checked([python, "manage.py", "shell", "-c", cookie_script], cwd=site, env=env).strip()
+    # The shell may say first what it imported; the key is the last line.
+    output = submissions.run_checked([python, "manage.py", "shell", "-c", cookie_script], cwd=site, env=env)
+    session = output.strip().splitlines()[-1]
     with uvicorn_server("helpdesk", python, "hdsite.asgi:application", site, env) as port:
         client = Client(port, f"sessionid={session}")
         # The list page is a shell; the tickets come from the JSON its table asks for.
-        page = "/tickets/"
+        page = "/helpdesk/tickets/"
         status, body, _ms = client.get(page)
         if status != 200:
             print(f"  django-helpdesk ticket list answered {status}; no baseline")

@@ -218,13 +218,17 @@ def queue_page(*, actor: Actor, filters: QueueFilters, cursor: str = "", size: i
     are read apart, each in index order: one query, or two on the page where they meet.
     """
     cases = queue_cases(actor=actor, filters=filters)
+    # A deadline filter matches only cases whose deadline runs: the undated ones are not read
+    # (the database would not see that "due_at IS NULL" and "due_at <= now" exclude each
+    # other, and would walk every finished case to find none).
+    dated_only = bool(filters.due)
     decoded = decode_cursor(cursor) if cursor else None
     if decoded is not None and decoded[0] == BEFORE:
-        page = _page_before(cases, decoded[1], size)
+        page = _page_before(cases, decoded[1], size, dated_only=dated_only)
         if page is not None:
             return page
         decoded = None  # nothing (or not a full page) before it any more: start from the top
-    return _page_after(cases, decoded[1] if decoded else None, size)
+    return _page_after(cases, decoded[1] if decoded else None, size, dated_only=dated_only)
 
 
 def _after_dated(position: QueuePosition) -> Q:
@@ -254,14 +258,14 @@ def _before_undated(position: QueuePosition) -> Q:
     return Q(created_at__lte=created) & (Q(created_at__lt=created) | Q(created_at=created, id__lt=case_id))
 
 
-def _page_after(cases: QuerySet[Case], position: QueuePosition | None, size: int) -> QueuePage:
+def _page_after(cases: QuerySet[Case], position: QueuePosition | None, size: int, *, dated_only: bool) -> QueuePage:
     rows: list[Case] = []
     if position is None or position.due_at is not None:
         dated = cases.filter(due_at__isnull=False)
         if position is not None:
             dated = dated.filter(_after_dated(position))
         rows = list(dated.order_by(*_DATED_ORDER)[: size + 1])
-    if len(rows) <= size:
+    if len(rows) <= size and not dated_only:
         undated = cases.filter(due_at__isnull=True)
         if position is not None and position.due_at is None:
             undated = undated.filter(_after_undated(position))
@@ -276,11 +280,11 @@ def _page_after(cases: QuerySet[Case], position: QueuePosition | None, size: int
     )
 
 
-def _page_before(cases: QuerySet[Case], position: QueuePosition, size: int) -> QueuePage | None:
+def _page_before(cases: QuerySet[Case], position: QueuePosition, size: int, *, dated_only: bool) -> QueuePage | None:
     """The full page that ends just before `position`, or None when there is no full page
     there (the reader is back at the top, or rows have moved since the link was made)."""
     rows: list[Case] = []
-    if position.due_at is None:
+    if position.due_at is None and not dated_only:
         undated = cases.filter(due_at__isnull=True).filter(_before_undated(position))
         rows = list(undated.order_by(*_UNDATED_ORDER_REVERSED)[: size + 1])
     if len(rows) <= size:
