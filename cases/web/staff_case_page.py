@@ -227,9 +227,7 @@ def render_case_page(
         case.personal_reader().remember(contact)  # the same subject opens the filer's text
     # Personal data stays masked until this member of staff chose to see it (and that is
     # recorded); a reveal older than the events shown is looked up in the log.
-    revealed = revealed_to(history, actor) or (
-        not history.complete and personal_data_revealed(actor=actor, case=case)
-    )
+    revealed = revealed_to(history, actor) or (not history.complete and personal_data_revealed(actor=actor, case=case))
     context = {
         "case": case,
         "kind_label": kind_text(case.kind),
