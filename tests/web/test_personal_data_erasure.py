@@ -126,6 +126,12 @@ def test_what_the_filer_gives_is_kept_only_as_ciphertext_and_reads_back_until_er
     assert (subject.name, subject.email, subject.phone) == (NAME, EMAIL, PHONE)
     staff = Client()
     staff.force_login(supervisor_user)
+    # Contact details stay masked on the staff page until this supervisor reveals them.
+    assert EMAIL not in staff.get(f"/staff/cases/{case.id}/").content.decode()
+    revealed = staff.post(
+        f"/staff/cases/{case.id}/reveal/", {"reveal-expected_version": Case.objects.get(pk=case.id).version}
+    )
+    assert revealed.status_code == 302, revealed.content.decode()[:3000]
     page = staff.get(f"/staff/cases/{case.id}/").content.decode()
     assert "Brackenridge" in page and "Wolstenholme" in page and EMAIL in page
     tracking = client.get(f"/track/{case.reference}/").content.decode()

@@ -18,7 +18,7 @@ from cases import commands
 from cases.events import CaseEvent
 from cases.eventstore import Event
 from cases.models import Case, DataSubject
-from cases.workflows.personal_information_request import MSG_NO_SUBJECT, RequestEvent
+from cases.workflows.personal_information_request import RequestEvent
 from tests.conftest import make_staff
 from tests.web.conftest import png_upload, stored_rows
 
@@ -151,17 +151,21 @@ def test_the_link_of_one_case_files_nothing_about_another(client, alice, submit_
     assert requests_about(bob.case) == []
 
 
-def test_an_anonymous_filer_is_told_that_nothing_is_held_about_them(client, submit_complaint):
+def test_an_anonymous_filer_may_ask_for_their_own_text(client, submit_complaint):
+    # No contact details, but the filer's own words are held, sealed under a key of their own.
     anonymous = submit_complaint()
+    assert anonymous.case.subject_id is not None
     track(client, anonymous)
 
-    page = client.get(request_form(anonymous.case.reference), **ENGLISH).content.decode()
-    assert "we hold no personal information linked to you" in page
+    assert (
+        "we hold no personal information"
+        not in client.get(request_form(anonymous.case.reference), **ENGLISH).content.decode()
+    )
     response = file_request(client, anonymous.case.reference, "access", **ENGLISH)
 
-    assert response.status_code == 400
-    assert str(MSG_NO_SUBJECT) in response.content.decode()
-    assert requests_about(anonymous.case) == []
+    assert response.status_code == 302
+    [request] = requests_about(anonymous.case)
+    assert request.subject_id == anonymous.case.subject_id
 
 
 @pytest.mark.parametrize(
