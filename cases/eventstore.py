@@ -54,16 +54,7 @@ class Event(models.Model):
         return f"#{self.position} {self.type} ({self.stream_id} v{self.stream_version})"
 
     def computed_hash(self) -> str:
-        return event_hash(
-            stream_id=self.stream_id,
-            stream_version=self.stream_version,
-            type=self.type,
-            schema_version=self.schema_version,
-            data=self.data,
-            metadata=self.metadata,
-            occurred_at=self.occurred_at,
-            previous_hash=self.previous_hash,
-        )
+        return hash_of(self)
 
 
 class _NoFloatsEncoder(DjangoJSONEncoder):
@@ -111,6 +102,20 @@ def canonical_encoding(
         "previous_hash": previous_hash,
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def hash_of(event: Event | StoredEvent) -> str:
+    """The hash an event's stored content gives (compared with its stored hash to verify it)."""
+    return event_hash(
+        stream_id=event.stream_id,
+        stream_version=event.stream_version,
+        type=event.type,
+        schema_version=event.schema_version,
+        data=event.data,
+        metadata=event.metadata,
+        occurred_at=event.occurred_at,
+        previous_hash=event.previous_hash,
+    )
 
 
 def event_hash(**fields: Any) -> str:
@@ -211,16 +216,7 @@ class StoredEvent(NamedTuple):
     hash: str
 
     def computed_hash(self) -> str:
-        return event_hash(
-            stream_id=self.stream_id,
-            stream_version=self.stream_version,
-            type=self.type,
-            schema_version=self.schema_version,
-            data=self.data,
-            metadata=self.metadata,
-            occurred_at=self.occurred_at,
-            previous_hash=self.previous_hash,
-        )
+        return hash_of(self)
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
