@@ -350,6 +350,12 @@ def personal_data_revealed(*, actor: Actor, case: Case) -> bool:
     ).exists()
 
 
+def personal_data_masked(*, actor: Actor, case: Case) -> bool:
+    """Whether the case's own text is personal data this member of staff has not revealed
+    (a personal-information request): the pages and the API show it masked until they do."""
+    return case.declaration.personal_description and not personal_data_revealed(actor=actor, case=case)
+
+
 # --- The history, verified ------------------------------------------------------------------
 
 

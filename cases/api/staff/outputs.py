@@ -16,12 +16,21 @@ from rest_framework import serializers
 from rest_framework.utils.urls import replace_query_param
 
 from cases.events import event_label
-from cases.kinds import choice_text, kind_label
+from cases.kinds import choice_text, kind_label, kind_of_event
 from cases.links import LinkType
 from cases.measures import Measure, MeasureState, measure_state
 from cases.models import Case, EnforcementMeasure, Priority
 from cases.sealing import Reader
 from cases.staff_queries import VERIFIED, HistoryEntry, LinkedCase
+
+# What the API shows in place of personal text the member of staff has not chosen to see.
+MASKED = "[masked]"
+
+
+def personal_keys(event_type: str) -> tuple[str, ...]:
+    """The keys of an event type's data that hold a person's own text."""
+    declaration = kind_of_event(event_type)
+    return declaration.personal_text.get(event_type, ()) if declaration else ()
 
 
 def case_address(context: dict[str, Any], case_id: Any) -> str:
@@ -103,8 +112,11 @@ class CaseFactsOutput(serializers.Serializer):
     """The case as it stands, besides its state: what was asked, the clock, the outcome."""
 
     description_heading = serializers.SerializerMethodField()
-    description = serializers.CharField(
-        source="description_text", help_text="The filer's own text reads “[erased]” once their data is erased."
+    description = serializers.SerializerMethodField(
+        help_text=(
+            "The filer's own text; “[erased]” once their data is erased, and “[masked]” while it is personal "
+            "data (a personal-information request) this member of staff has not revealed on the case page."
+        )
     )
     outcome = serializers.CharField(help_text="Empty until the case is decided.")
     outcome_label = serializers.SerializerMethodField()
@@ -126,6 +138,9 @@ class CaseFactsOutput(serializers.Serializer):
 
     def get_description_heading(self, case: Case) -> str:
         return str(case.declaration.description_heading)
+
+    def get_description(self, case: Case) -> str:
+        return MASKED if self.context.get("masked") else case.description_text
 
     def get_outcome_label(self, case: Case) -> str:
         return case.declaration.outcome_text(case.outcome) if case.outcome else ""
@@ -291,7 +306,8 @@ class EventOutput(serializers.Serializer):
     data = serializers.SerializerMethodField(
         help_text=(
             "The event's data. The filer's own text is stored sealed under their key and shown here as text, "
-            "or as “[erased]” once their personal data is erased; the verifiable export carries the ciphertext."
+            "or as “[erased]” once their personal data is erased, or “[masked]” while it is personal data this "
+            "member of staff has not revealed; the verifiable export carries the ciphertext."
         )
     )
     hash = serializers.CharField(source="event.hash")
@@ -309,7 +325,11 @@ class EventOutput(serializers.Serializer):
     def get_data(self, entry: HistoryEntry) -> Any:
         context: Any = self.context  # the root serializer's own dict, shared by every entry
         reader = context.setdefault("personal_reader", Reader())
-        return reader.data(entry.event.data)
+        data = reader.data(entry.event.data)
+        if context.get("masked") and isinstance(data, dict):
+            personal = personal_keys(entry.event.type)
+            data = {key: MASKED if key in personal else value for key, value in data.items()}
+        return data
 
     @extend_schema_field(EventActorOutput)
     def get_actor(self, entry: HistoryEntry) -> dict[str, Any]:

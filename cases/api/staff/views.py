@@ -43,7 +43,14 @@ from cases.errors import CaseNotFound
 from cases.exports import case_export
 from cases.kinds import declaration_of, declared
 from cases.models import Case
-from cases.staff_queries import account_measures, case_detail, case_history, queue_page, staff_case
+from cases.staff_queries import (
+    account_measures,
+    case_detail,
+    case_history,
+    personal_data_masked,
+    queue_page,
+    staff_case,
+)
 
 
 class UnknownAction(APIException):
@@ -70,7 +77,8 @@ def _case_answer(request: Request, actor: Actor, case_id: uuid.UUID) -> Response
     """The case as it is now, tagged with its version."""
     case = _scoped_case(actor, case_id)
     detail = case_detail(actor=actor, case=case)
-    output = CaseOutput(case, context={"request": request, "detail": detail})
+    masked = personal_data_masked(actor=actor, case=case)
+    output = CaseOutput(case, context={"request": request, "detail": detail, "masked": masked})
     return preconditions.tagged(Response(output.data), case.version)
 
 
@@ -143,8 +151,11 @@ class CaseEventsApi(StaffApi):
         responses={200: HistoryOutput, **schema.error_responses(404)},
     )
     def get(self, request: Request, case_id: uuid.UUID) -> Response:
-        history = case_history(actor=self.actor, case=_scoped_case(self.actor, case_id))
-        return Response(HistoryOutput(history, context={"request": request, "people": history.people}).data)
+        case = _scoped_case(self.actor, case_id)
+        history = case_history(actor=self.actor, case=case)
+        masked = personal_data_masked(actor=self.actor, case=case)
+        context = {"request": request, "people": history.people, "masked": masked}
+        return Response(HistoryOutput(history, context=context).data)
 
 
 class CaseExportApi(StaffApi):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.test import Client
 
 from cases.models import Case, DataSubject
 from tests.api.staff.conftest import case_path, post, version_of
@@ -110,3 +111,32 @@ def test_hostile_corrections_are_refused_and_nothing_changes(agent_api, complain
     assert response.json()["detail"]
     assert version_of(opened["id"]) == version
     assert DataSubject.objects.values().get(pk=complaint.subject_id) == before
+
+
+def test_a_requests_own_text_is_masked_in_the_api_until_that_person_reveals_it(
+    agent_api, supervisor_api, agent_user, complaint
+):
+    text = "Please send me the recording 7781 of my call about Liu."
+    opened = post(
+        agent_api,
+        case_path(complaint.id, "openings", "personal_information_request"),
+        {"request_type": "access", "request_text": text},
+        version=version_of(complaint.id),
+    ).json()
+
+    def shown(api) -> str:
+        return json.dumps(api.get(case_path(opened["id"])).json()) + json.dumps(
+            api.get(case_path(opened["id"], "events")).json()
+        )
+
+    assert "recording 7781" not in shown(agent_api) and "[masked]" in shown(agent_api)
+    assert agent_api.get(case_path(opened["id"])).json()["facts"]["description"] == "[masked]"
+
+    # The agent reveals it on the case page (recorded in the history); only they then read it.
+    page = Client()
+    page.force_login(agent_user)
+    revealed = page.post(f"/staff/cases/{opened['id']}/reveal/", {"reveal-expected_version": version_of(opened["id"])})
+    assert revealed.status_code == 302
+
+    assert "recording 7781" in shown(agent_api)
+    assert "recording 7781" not in shown(supervisor_api)
