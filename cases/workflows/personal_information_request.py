@@ -38,6 +38,7 @@ from cases.kinds import KindDeclaration, Opening, PublicEvent, StateWording, reg
 from cases.links import LinkType
 from cases.models import Case, KindManager
 from cases.projections import applies, when
+from cases.sealing import sealed_column
 from cases.workflows.base import Argument, Condition, assignment_transition, case_transition, choices_of, perform
 from cases.workflows.validation import choice, optional_text, required_text
 
@@ -222,7 +223,7 @@ def _filed(case: Case, data: dict[str, Any], event: Event) -> None:
     case.reference = data["reference"]
     case.title = data["title"]
     case.category = data["request_type"]
-    case.description = data["request_text"]
+    case.description = sealed_column(data["request_text"])
     case.subject_id = uuid.UUID(data["subject_id"])
     # Not `related_case`: that names the decision an appeal is against.
     case.details = {
