@@ -12,13 +12,17 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import PUBLIC
 from accounts.models import Role
 from cases.commands.common import command, load_for_update
 from cases.errors import CommandInvalid, TransitionForbidden
 from cases.events import CaseEvent
+from cases.eventstore import Event
+from cases.evidence import remove_evidence
 from cases.holds import CaseHold, case_holds
 from cases.kinds import as_kind
 from cases.models import Case, DataSubject, Evidence
@@ -85,8 +89,25 @@ def erase_subject(actor: Actor, subject_id: uuid.UUID, *, reason: str) -> Erasur
     subject.save(update_fields=["wrapped_key", "key_id", "name_sealed", "email_sealed", "phone_sealed", "erased_at"])
     # A file's name may say who sent it.
     Evidence.objects.filter(case__in=[c.pk for c in cases]).update(original_name="erased")
+    _erase_files_sent_by(cases)
     system = actor
     for case in cases:
         locked = as_kind(load_for_update(Case, case_id=case.pk, actor=system, expected_version=None))
         locked.record(CaseEvent.SUBJECT_ERASED, {"subject_id": str(subject.pk), "erasure_reason": reason}, actor=actor)
     return Erasure(subject_id=subject.pk, erased_at=now, case_references=[c.reference for c in cases])
+
+
+def _erase_files_sent_by(cases: list[Case]) -> None:
+    """Delete the files the person sent with their cases (a photograph or a recording of them
+    is their personal data); files staff added stay. The events keep each file's SHA-256, so the
+    history still verifies; the row stays, with no file behind it. The files go once the erasure
+    has committed: an erasure that rolls back deletes nothing."""
+    sent = {
+        str(event.data.get("evidence_id"))
+        for event in Event.objects.filter(stream_id__in=[c.pk for c in cases], type=CaseEvent.EVIDENCE_ADDED)
+        if (event.metadata.get("actor") or {}).get("role") == PUBLIC
+    }
+    theirs = Evidence.objects.filter(pk__in=sent).exclude(storage_path="")
+    paths = list(theirs.values_list("storage_path", flat=True))
+    theirs.update(storage_path="")
+    transaction.on_commit(lambda: [remove_evidence(path) for path in paths])

@@ -16,9 +16,11 @@ from cases.evidence.rejections import (
 )
 from cases.evidence.storage import (
     EvidenceAltered,
+    EvidenceErased,
     evidence_path,
     open_evidence,
     open_verified_evidence,
+    remove_evidence,
     store_evidence,
 )
 from cases.evidence.upload import (
@@ -42,6 +44,7 @@ __all__ = [
     "TOO_LARGE",
     "TYPE_NOT_ALLOWED",
     "EvidenceAltered",
+    "EvidenceErased",
     "EvidenceRejected",
     "InspectedFile",
     "LabelFinding",
@@ -51,5 +54,6 @@ __all__ = [
     "open_evidence",
     "open_verified_evidence",
     "read_synthetic_label",
+    "remove_evidence",
     "store_evidence",
 ]

@@ -96,6 +96,21 @@ def open_evidence(relative_path: str, root: Path | None = None) -> BinaryIO:
     return target.open("rb")
 
 
+def remove_evidence(relative_path: str, root: Path | None = None) -> None:
+    """Delete a stored evidence file for good (its person's data was erased). The same paths
+    as `open_evidence` are accepted; a file already gone is no error."""
+    base = _root(root).resolve()
+    if not isinstance(relative_path, str) or not _RELATIVE_PATH.fullmatch(relative_path):
+        raise SuspiciousFileOperation("Refused evidence path outside the evidence store's layout.")
+    target = base / relative_path
+    if target.resolve().is_relative_to(base):
+        target.unlink(missing_ok=True)
+
+
+class EvidenceErased(Exception):
+    """The evidence file was deleted when the personal data of the person who sent it was erased."""
+
+
 class EvidenceAltered(Exception):
     """A stored evidence file no longer holds the content whose SHA-256 was recorded."""
 
@@ -104,6 +119,8 @@ def open_verified_evidence(relative_path: str, sha256: str, root: Path | None = 
     """Open a stored evidence file as `open_evidence` does, after checking that its content
     still has the SHA-256 recorded when it was received: a file changed on disk is never
     handed out as the evidence. Raises EvidenceAltered when it differs."""
+    if not relative_path:
+        raise EvidenceErased()
     stream = open_evidence(relative_path, root)
     digest = hashlib.sha256()
     try:

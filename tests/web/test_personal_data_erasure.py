@@ -11,8 +11,10 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -21,10 +23,11 @@ from accounts.actors import Actor
 from accounts.models import Role
 from cases import commands
 from cases.eventstore import Event
-from cases.models import Case, DataSubject
+from cases.models import Case, DataSubject, Evidence
 from notifications.dispatch import dispatch_batch
 from tests.conftest import make_staff
 from tests.kinds import file_incident
+from tests.web.conftest import png_upload
 
 NAME = "Zebulon Quixley-Marchetti"
 EMAIL = "zebulon.quixley@example.org"
@@ -47,6 +50,7 @@ def file_through_the_form(client: Client) -> tuple[Case, str]:
             "contact_email": EMAIL,
             "contact_phone": PHONE,
             "consent": "on",
+            "evidence": png_upload("quixley-at-the-harbour.png"),
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -140,6 +144,13 @@ def test_what_the_filer_gives_is_kept_only_as_ciphertext_and_reads_back_until_er
     assert any("Wolstenholme" in item["text"] for item in export["personal_text"])
     assert found_in(json.dumps(export["events"])) == []  # the events carry ciphertext only
 
+    # The photograph the filer sent is kept, and staff can download it.
+    [sent] = Evidence.objects.filter(case_id=case.id)
+    stored = Path(settings.EVIDENCE_ROOT) / sent.storage_path
+    assert stored.is_file()
+    download = f"/staff/cases/{case.id}/evidence/{sent.id}/"
+    assert staff.get(download).status_code == 200
+
     # When a supervisor erases the filer's personal data from the case page.
     erased = staff.post(
         f"/staff/cases/{case.id}/erase/",
@@ -171,6 +182,12 @@ def test_what_the_filer_gives_is_kept_only_as_ciphertext_and_reads_back_until_er
     admin.force_login(supervisor_user)
     for url in (f"/admin/cases/case/{case.id}/change/", "/admin/cases/event/"):
         assert found_in(admin.get(url).content.decode()) == [], url
+
+    # The file they sent is gone from the disk; its row and checksum stay, its download says so.
+    assert not stored.exists()
+    assert Evidence.objects.get(pk=sent.pk).sha256 == sent.sha256
+    gone = staff.get(download)
+    assert gone.status_code == 410 and "erased" in gone.content.decode()
 
     # The subject erased event names no one; the key is gone, the case records it.
     [recorded] = Event.objects.filter(stream_id=case.id, type="case.subject_erased")

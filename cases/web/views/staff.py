@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.actors import Actor
-from cases.evidence import EvidenceAltered
+from cases.evidence import EvidenceAltered, EvidenceErased
 from cases.selectors import evidence_for_download
 from cases.staff_queries import staff_case
 from cases.web.staff_access import workspace_member_required
@@ -66,6 +66,8 @@ def evidence_download(
         found = evidence_for_download(actor=actor, case_id=case_id, evidence_id=evidence_id)
     except FileNotFoundError as exc:
         raise Http404 from exc
+    except EvidenceErased:
+        return render(request, "staff/evidence_erased.html", status=410)
     except EvidenceAltered:
         logger.error(
             "evidence file altered on disk: its SHA-256 no longer matches the one recorded; not served "
