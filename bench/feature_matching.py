@@ -22,6 +22,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from vault_key import PERSONAL_DATA_KEYS
+
 ROOT = Path(__file__).resolve().parent.parent
 ENTRIES_PER_SORT = 250
 FILINGS = 50
@@ -44,6 +46,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("PERSONAL_DATA_KEYS", PERSONAL_DATA_KEYS)
     os.environ["DEBUG"] = "0"
     import django
 

@@ -1,7 +1,7 @@
 """A long case history and the whole log: the staff case page at 500 events, and the rates of
 `verify_ledger` and `rebuild_projections` over the million-case data.
 
-One run, one client, on PostgreSQL, in the database `bench/queue.py` makes (`--reuse` keeps
+One run, one client, on PostgreSQL, in the database `bench/queue_page.py` makes (`--reuse` keeps
 a complete one; without it, or when there is none, it is generated first):
 
 1. A complaint with 500 events is made through the commands (filed, assigned, accepted, an
@@ -23,16 +23,11 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-# bench/queue.py would shadow the standard library's `queue` if this directory came first.
-_BENCH = str(Path(__file__).resolve().parent)
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(_BENCH)] + [_BENCH]
-
-from queue_data import (  # noqa: E402 - after the path is set
+from queue_data import (
     DATABASE,
     QUICK_DATABASE,
     ROOT,

@@ -59,6 +59,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vault_key import PERSONAL_DATA_KEYS
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 TARGET_P99_MS = 150.0
@@ -544,6 +546,7 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
         "REDIS_URL": args.redis_url,
         "DEBUG": "0",
         "SECRET_KEY": "live-bench-" + uuid.uuid4().hex,
+        "PERSONAL_DATA_KEYS": PERSONAL_DATA_KEYS,
         # Plain HTTP on loopback (no TLS terminator in front).
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",

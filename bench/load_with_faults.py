@@ -50,6 +50,8 @@ from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 
+from vault_key import PERSONAL_DATA_KEYS
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 STAFF = 5
@@ -345,6 +347,7 @@ def main() -> None:
         "REDIS_URL": args.redis_url,
         "DEBUG": "0",
         "SECRET_KEY": "load-with-faults-" + uuid.uuid4().hex,
+        "PERSONAL_DATA_KEYS": PERSONAL_DATA_KEYS,
         # Plain HTTP on loopback (no TLS terminator in front): no redirect, cookies sent over http.
         "SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",

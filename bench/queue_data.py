@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from vault_key import PERSONAL_DATA_KEYS
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "queue"
 SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -125,6 +127,7 @@ def tracker_environment(url: str) -> dict[str, str]:
         DB_POOL="1",
         DEBUG="0",
         SECRET_KEY=SECRET_KEY,
+        PERSONAL_DATA_KEYS=PERSONAL_DATA_KEYS,
         # The in-process client (for query counts) is "testserver".
         ALLOWED_HOSTS="127.0.0.1,testserver",
         # Plain HTTP on loopback, as a server behind a TLS-terminating proxy sees it.

@@ -86,6 +86,7 @@ from bench.helpdesk import (
     set_up_helpdesk,
     write_helpdesk_site,
 )
+from bench.vault_key import PERSONAL_DATA_KEYS
 
 __all__ = [
     "ensure_helpdesk_venv",
@@ -169,6 +170,7 @@ def tracker_environment(server: str) -> dict[str, str]:
         "DATABASE_URL": database_url(server, TRACKER_DATABASE),
         "DEBUG": "0",
         "SECRET_KEY": "bench-submissions-only-never-deployed",
+        "PERSONAL_DATA_KEYS": PERSONAL_DATA_KEYS,
         "ALLOWED_HOSTS": "127.0.0.1",
         "RATE_LIMIT_SUBMIT": "100000000/60",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",

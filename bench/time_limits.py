@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from vault_key import PERSONAL_DATA_KEYS
+
 ROOT = Path(__file__).resolve().parent.parent
 CASES = 600
 RUNS = 5
@@ -33,6 +35,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("PERSONAL_DATA_KEYS", PERSONAL_DATA_KEYS)
     os.environ["DEBUG"] = "0"
     import django
 

@@ -63,6 +63,7 @@ from bench.common import (
     timed,
     write_rows,
 )
+from bench.vault_key import PERSONAL_DATA_KEYS
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
@@ -200,6 +201,7 @@ def setup_django(url: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "tracker.settings"
     os.environ["DEBUG"] = "0"
     os.environ["SECRET_KEY"] = "bench-only-secret-key-not-for-any-deployment"  # noqa: S105
+    os.environ["PERSONAL_DATA_KEYS"] = PERSONAL_DATA_KEYS
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
     import django

@@ -110,4 +110,9 @@ def _erase_files_sent_by(cases: list[Case]) -> None:
     theirs = Evidence.objects.filter(pk__in=sent).exclude(storage_path="")
     paths = list(theirs.values_list("storage_path", flat=True))
     theirs.update(storage_path="")
-    transaction.on_commit(lambda: [remove_evidence(path) for path in paths])
+    transaction.on_commit(lambda: _remove_files(paths))
+
+
+def _remove_files(paths: list[str]) -> None:
+    for path in paths:
+        remove_evidence(path)

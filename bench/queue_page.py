@@ -19,7 +19,7 @@ One run, one client, on PostgreSQL:
 
 Prints a detailed report and, with --json OUT, the rows of the `make bench` table.
 
-    .venv/bin/python bench/queue.py [--reuse] [--quick] [--json OUT.json]
+    .venv/bin/python bench/queue_page.py [--reuse] [--quick] [--json OUT.json]
 """
 
 from __future__ import annotations
@@ -34,15 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-# This file's name is also the standard library's `queue`, which the server and database
-# libraries import: the bench directory goes to the end of the path, so that they find theirs
-# and this script still finds its sibling modules.
-_BENCH = str(Path(__file__).resolve().parent)
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(_BENCH)] + [_BENCH]
-
-TARGET_MS = 50.0
-
-from queue_data import (  # noqa: E402 - after the path is set
+from queue_data import (
     DATABASE,
     QUICK_DATABASE,
     ROOT,
@@ -55,6 +47,8 @@ from queue_data import (  # noqa: E402 - after the path is set
     tracker_environment,
     uvicorn_server,
 )
+
+TARGET_MS = 50.0
 
 
 @dataclass
@@ -357,7 +351,7 @@ def main() -> None:
     repeat = args.repeat or (3 if args.quick else 9)
     name = args.database or (QUICK_DATABASE if args.quick else DATABASE)
     url = f"{SERVER}/{name}"
-    print(f"bench/queue.py: {cases:,} cases, {repeat} requests per page; load average before {load_average()}")
+    print(f"bench/queue_page.py: {cases:,} cases, {repeat} requests per page; load average before {load_average()}")
     data = prepare_data(url, cases, args.reuse)
     if args.generate_only:
         return
