@@ -186,7 +186,7 @@ def test_what_the_filer_gives_is_kept_only_as_ciphertext_and_reads_back_until_er
     # The file they sent is gone from the disk; its row and checksum stay, its download says so.
     assert not stored.exists()
     assert Evidence.objects.get(pk=sent.pk).sha256 == sent.sha256
-    gone = staff.get(download)
+    gone = staff.get(download, HTTP_ACCEPT_LANGUAGE="en")
     assert gone.status_code == 410 and "erased" in gone.content.decode()
 
     # The subject erased event names no one; the key is gone, the case records it.
