@@ -157,7 +157,9 @@ def setup_django(url: str, *, migrate: bool) -> None:
 
 @contextmanager
 def uvicorn_server(name: str, python: Path, app: str, cwd: Path, env: dict[str, str]) -> Iterator[int]:
-    from submissions import UVICORN_OPTIONS, free_port, stop, wait_until_listening
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from bench.common import UVICORN_OPTIONS, free_port, stop, wait_until_listening
 
     OUT.mkdir(parents=True, exist_ok=True)
     port = free_port()
