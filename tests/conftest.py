@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+from django.core.cache import cache
 from django.db import connections
 from django.test import TransactionTestCase
 
@@ -31,6 +33,22 @@ def _fixture_teardown_with_triggers_lifted(self: TransactionTestCase) -> None:
 
 
 TransactionTestCase._fixture_teardown = _fixture_teardown_with_triggers_lifted
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(settings) -> Iterator[None]:
+    # Rate-limit counters live in the cache, and every test files from 127.0.0.1: each test
+    # starts from zero in a cache of its worker's own, since a shared Redis would carry counts
+    # from other workers (and from earlier runs within the hour) into this one.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tests-" + os.environ.get("PYTEST_XDIST_WORKER", "main"),
+        }
+    }
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,14 @@ from pathlib import Path
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Servers started by the tests count rate limits in the shared Redis, whose counters outlive a
+# run by up to an hour; a prefix of this run and worker starts every server from zero.
+_CACHE_KEY_PREFIX = f"test-{uuid.uuid4().hex[:12]}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
+def _environment(env: dict[str, str] | None) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url_in_use(), "CACHE_KEY_PREFIX": _CACHE_KEY_PREFIX, **(env or {})}
 
 
 def database_url_in_use() -> str:
@@ -27,7 +36,7 @@ def database_url_in_use() -> str:
 
 
 def manage(*arguments: str, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "DATABASE_URL": database_url_in_use(), **(env or {})}
+    environment = _environment(env)
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *arguments],
         cwd=ROOT,
@@ -47,7 +56,7 @@ def serving(log_path: Path, env: dict[str, str] | None = None, arguments: tuple[
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    environment = {**os.environ, "DATABASE_URL": database_url_in_use(), **(env or {})}
+    environment = _environment(env)
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), "serve", "--host", "127.0.0.1", "--port", str(port), *arguments],

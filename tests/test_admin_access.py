@@ -4,11 +4,7 @@ read-only for everyone."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -22,20 +18,6 @@ pytestmark = pytest.mark.django_db
 
 LOGIN = reverse("admin:login")
 INDEX = reverse("admin:index")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(settings) -> Iterator[None]:
-    # Sign-in attempts are counted in the cache; a cache of this worker's own, emptied per test.
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "admin-tests-" + os.environ.get("PYTEST_XDIST_WORKER", "main"),
-        }
-    }
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
-"""Shared set-up of the public API tests: a clean rate-limit count, evidence kept in a
-temporary folder, a client that speaks JSON, and the counts that prove nothing was saved."""
+"""Shared set-up of the public API tests: evidence kept in a temporary folder, a client that
+speaks JSON, and the counts that prove nothing was saved."""
 
 from __future__ import annotations
 
 import io
-import os
 
 import pytest
-from django.core.cache import cache
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -21,21 +19,6 @@ COMPLAINTS = "/api/v1/public/complaints/"
 APPEALS = "/api/v1/public/appeals/"
 TRACK = "/api/v1/public/track/"
 INFORMATION = "/api/v1/public/track/information/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(settings):
-    # Rate limits count in the cache; each test starts from zero. A cache of this worker's own
-    # keeps test workers (which may share one Redis) from emptying each other's counters.
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "api-tests-" + os.environ.get("PYTEST_XDIST_WORKER", "main"),
-        }
-    }
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

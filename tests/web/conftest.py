@@ -1,5 +1,5 @@
-"""Shared set-up of the public web page tests: a clean rate-limit cache, files to upload,
-counts of everything a filing writes, and for browser tests one Chromium per session."""
+"""Shared set-up of the public web page tests: files to upload, counts of everything a
+filing writes, and for browser tests one Chromium per session."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -31,21 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(settings) -> Iterator[None]:
-    # Rate-limit counters live in the cache. A cache of this worker's own keeps test workers
-    # (which may share one Redis) from emptying each other's counters mid-test.
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "web-tests-" + os.environ.get("PYTEST_XDIST_WORKER", "main"),
-        }
-    }
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def png_bytes(size: tuple[int, int] = (40, 30), colour: str = "#0b5cad") -> bytes:
