@@ -5,7 +5,8 @@ One run, one client, on PostgreSQL, in the database `bench/queue_page.py` makes 
 a complete one; without it, or when there is none, it is generated first):
 
 1. A complaint with 500 events is made through the commands (filed, assigned, accepted, an
-   investigation started, then internal notes), once; a later run finds it by its title.
+   investigation started, then internal notes), once; a later run finds it by its length (no
+   generated case has that many events).
 2. A server process (uvicorn, DEBUG off, pooled) serves its staff case page: the latest
    events (the page's default) and the first page of older ones (`?before=`), each fetched
    `--repeat` times over one keep-alive connection; p50, p95, size, SQL queries.
@@ -44,7 +45,6 @@ PAGE_TARGET_MS = 50.0
 VERIFY_TARGET = 50_000
 REBUILD_TARGET = 20_000
 HISTORY_EVENTS = 500
-LONG_TITLE = "Bench: a complaint with a long history"
 
 
 def long_case(bench_user_id: int) -> str:
@@ -54,7 +54,12 @@ def long_case(bench_user_id: int) -> str:
     from cases import commands
     from cases.models import Case
 
-    found = Case.objects.filter(title=LONG_TITLE).values_list("id", flat=True).first()
+    found = (
+        Case.objects.filter(kind="complaint", version__gte=HISTORY_EVENTS)
+        .order_by("created_at")
+        .values_list("id", flat=True)
+        .first()
+    )
     if found is not None:
         return str(found)
     user = User.objects.get(pk=bench_user_id)
@@ -63,7 +68,6 @@ def long_case(bench_user_id: int) -> str:
         organisation=user.organisation,
         actor=Actor.public(request_id="bench-history"),
         category="unlabelled_synthetic",
-        title=LONG_TITLE,
         description="合成视频没有标识 A synthetic video without a label, followed up many times.",
         content_urls=["https://video.example.com/v/long-history"],
     ).case

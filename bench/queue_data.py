@@ -16,8 +16,10 @@ How the data is made:
 4. Rows go in with COPY, in chunks, one transaction per chunk. A marker row written at the
    very end says the data is complete; `--reuse` keeps such a database.
 
-Templates that carry personal data (a data subject) or enforcement measures (their own rows
-beside the case) are not copied: copies would share the subject's key or lack the rows.
+Templates with enforcement measures (their own rows beside the case) are not copied: copies
+would lack the rows. Every filing has a data subject (anonymous ones too); the copies of a
+template share its subject and so its key, which the queue and the history never need per
+case (erasing that subject in a bench database would blank the personal text of all of them).
 """
 
 from __future__ import annotations
@@ -325,13 +327,13 @@ def build_world() -> World:
     measured = set(EnforcementMeasure.objects.values_list("case_id", flat=True))
     named = {case_id: name for name, case_id in complaints.items()}
     rejected = (
-        Case.objects.filter(kind="complaint", state="closed", organisation=provider, subject_id__isnull=True)
+        Case.objects.filter(kind="complaint", state="closed", organisation=provider)
         .filter(id__in=Event.objects.filter(type="complaint.rejected").values("stream_id"))
         .first()
     )
     others = []
     for case in Case.objects.filter(organisation=provider).order_by("created_at"):
-        if case.subject_id or case.id in measured or case.kind == "feature_entry":
+        if case.id in measured or case.kind == "feature_entry":
             continue
         name = named.get(case.id)
         if name is None and case.kind == "complaint":
