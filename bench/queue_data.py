@@ -14,7 +14,8 @@ How the data is made:
    event apply functions build from those events (`cases.rebuild.replay`). So
    `verify_ledger` and `rebuild_projections --check` pass on the result.
 4. Rows go in with COPY, in chunks, one transaction per chunk. A marker row written at the
-   very end says the data is complete; `--reuse` keeps such a database.
+   very end says the data is complete and which code made it (`data_fingerprint`); `--reuse`
+   keeps such a database only while that code is unchanged.
 
 Templates with enforcement measures (their own rows beside the case) are not copied: copies
 would lack the rows. Every filing has a data subject (anonymous ones too); the copies of a
@@ -657,17 +658,44 @@ def generate(connection_url: str, total: int, seed: int = 2026) -> float:
                 flush=True,
             )
         raw.execute("SELECT setval(pg_get_serial_sequence('cases_event', 'position'), %s)", [position])
-        raw.execute(f"CREATE TABLE {MARKER_TABLE} (cases bigint, events bigint, bench_user_id bigint, seconds float)")
+        raw.execute(
+            f"CREATE TABLE {MARKER_TABLE} (cases bigint, events bigint, bench_user_id bigint, seconds float,"
+            " fingerprint text)"
+        )
         raw.commit()
         raw.autocommit = True
         for table in ("cases_case", "cases_event", "ledger_leaf"):
             raw.execute(f"VACUUM ANALYZE {table}")
         seconds = time.perf_counter() - started
         raw.execute(
-            f"INSERT INTO {MARKER_TABLE} VALUES (%s, %s, %s, %s)",
-            [made, events_written, world.bench_user_id, seconds],
+            f"INSERT INTO {MARKER_TABLE} VALUES (%s, %s, %s, %s, %s)",
+            [made, events_written, world.bench_user_id, seconds, data_fingerprint()],
         )
     return seconds
+
+
+# The code the generated rows depend on: this generator, and the apps whose rows it writes (their
+# models, migrations, events, workflows and seed data). Pages and the API read the rows only.
+_DATA_APPS = ("accounts", "cases", "ledger", "notifications")
+_READERS_ONLY = ("web", "api")
+
+
+def data_fingerprint() -> str:
+    """A digest of the code that shapes the generated data; a database made by other code is
+    generated again rather than reused."""
+    import hashlib
+
+    files = [Path(__file__)]
+    for app in _DATA_APPS:
+        files += [
+            path
+            for path in (ROOT / app).rglob("*.py")
+            if not set(path.relative_to(ROOT / app).parts[:-1]) & set(_READERS_ONLY)
+        ]
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def completed(connection_url: str) -> dict[str, Any] | None:
@@ -676,16 +704,21 @@ def completed(connection_url: str) -> dict[str, Any] | None:
 
     try:
         with psycopg.connect(connection_url) as raw:
-            row = raw.execute(f"SELECT cases, events, bench_user_id, seconds FROM {MARKER_TABLE}").fetchone()
+            row = raw.execute(
+                f"SELECT cases, events, bench_user_id, seconds, fingerprint FROM {MARKER_TABLE}"
+            ).fetchone()
     except psycopg.Error:
         return None
     if row is None:
         return None
-    return {"cases": row[0], "events": row[1], "bench_user_id": row[2], "seconds": row[3]}
+    return {"cases": row[0], "events": row[1], "bench_user_id": row[2], "seconds": row[3], "fingerprint": row[4]}
 
 
 def prepare_data(url: str, cases: int, reuse: bool) -> dict[str, Any]:
     found = completed(url) if reuse else None
+    if found is not None and found["fingerprint"] != data_fingerprint():
+        print(f"Data: {urlsplit(url).path[1:]} was made by other code than this; generating it again")
+        found = None
     if found is not None and found["cases"] >= cases:
         print(
             f"Data: reusing {urlsplit(url).path[1:]}: {found['cases']:,} cases, {found['events']:,} events "

@@ -4,8 +4,9 @@ One run, one client, on PostgreSQL:
 
 1. Data: a million cases (`--cases`) in `queue_bench_million`, made by `bench/queue_data.py`
    (copies of cases made through the real commands, hashed through the event store's own
-   encoding, numbered as leaves of the global log). With `--reuse` a complete database from
-   an earlier run is kept (its marker row says so) and only the measuring runs.
+   encoding, numbered as leaves of the global log). With `--reuse` (as `make bench` runs it) a
+   complete database from an earlier run is kept while the code that made it is unchanged
+   (its marker row says both) and only the measuring runs.
 2. A server process: `uvicorn tracker.asgi:application`, DEBUG off, the connection pool on.
 3. For every filter combination the queue page offers (kind, state, mine/unassigned, deadline)
    and every one the staff API's list offers (kind, state, assigned), the first page and a
