@@ -224,22 +224,38 @@ LOG_BATCH = 5000
 
 
 def stored_events(
-    *, by_stream: bool, exclude_stream: uuid.UUID | None = None, content: bool = True
+    *,
+    by_stream: bool,
+    exclude_stream: uuid.UUID | None = None,
+    content: bool = True,
+    streams: tuple[uuid.UUID | None, uuid.UUID | None] = (None, None),
 ) -> Iterator[Event | StoredEvent]:
     """Every event, by (stream, version) or by position, read in batches.
 
     On PostgreSQL through a server-side cursor as plain values (times as whole microseconds,
     exact); elsewhere through the ORM. Without `content`, data and metadata are left out
     (None) on PostgreSQL: for a walk that needs only where each event is and its hashes.
+    `streams` keeps the streams whose ids lie in [low, high) (None: no bound).
     """
     order = ("stream_id", "stream_version") if by_stream else ("position",)
+    low, high = streams
     if connection.vendor != "postgresql":
         events = Event.objects.order_by(*order)
         if exclude_stream is not None:
             events = events.exclude(stream_id=exclude_stream)
+        if low is not None:
+            events = events.filter(stream_id__gte=low)
+        if high is not None:
+            events = events.filter(stream_id__lt=high)
         yield from events.iterator(chunk_size=2000)
         return
-    where = "WHERE stream_id <> %s" if exclude_stream is not None else ""
+    conditions: list[str] = []
+    parameters: list[uuid.UUID] = []
+    for condition, value in (("stream_id <> %s", exclude_stream), ("stream_id >= %s", low), ("stream_id < %s", high)):
+        if value is not None:
+            conditions.append(condition)
+            parameters.append(value)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     documents = "data::text, metadata::text" if content else "NULL, NULL"
     sql = (
         f"SELECT position, stream_id, stream_version, type, schema_version, {documents}, "  # noqa: S608
@@ -249,7 +265,7 @@ def stored_events(
     loads = json.loads
     delta = dt.timedelta
     with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [exclude_stream] if exclude_stream is not None else [])
+        cursor.execute(sql, parameters)
         while rows := cursor.fetchmany(LOG_BATCH):
             for position, stream, version, kind, schema, data, metadata, micros, previous, digest in rows:
                 yield StoredEvent(

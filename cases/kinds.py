@@ -288,8 +288,12 @@ class KindDeclaration:
 
 def choice_text(choices: type[models.Choices] | None, value: Any) -> str:
     """The label of `value` among `choices`, or the value itself when it is not one of them."""
-    if choices is not None and value in choices.values:
-        return str(choices(value).label)
+    if choices is not None:
+        try:
+            # The enum's own lookup by value; `choices.values` would build a list on each call.
+            return str(choices(value).label)
+        except ValueError:
+            pass
     return "" if value is None else str(value)
 
 

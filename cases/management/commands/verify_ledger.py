@@ -6,17 +6,19 @@ recomputed), added or moved is caught, and named by its leaf index and position.
 """
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
+from cases.chain_workers import PARALLEL_FROM, ChainWorkers, export_snapshot
 from cases.eventstore import ChainBreak, Event, stored_events, verify_chain
 from cases.management.progress import Progress
 from ledger.checkpoints import parse_checkpoint
 from ledger.keys import NoteError, VerifierKey
-from ledger.verify import Finding, check_against, check_receipt, stored_checkpoints, walk_log
+from ledger.verify import Finding, LogReport, check_against, check_receipt, stored_checkpoints, walk_log
 
 
 class Command(BaseCommand):
@@ -31,8 +33,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--key", help="The verifier key (name+id+key, or a file holding it); default: this provider's own."
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            help=(
+                "Processes that check the case chains while this one walks the global log (PostgreSQL only); "
+                f"default: one per core from {PARALLEL_FROM:,} events on, else none."
+            ),
+        )
 
-    def handle(self, *args: Any, against: Path | None, key: str | None, **options: Any) -> None:
+    def handle(self, *args: Any, against: Path | None, key: str | None, workers: int | None, **options: Any) -> None:
+        if workers is not None and workers < 1:
+            raise CommandError("--workers must be at least 1.")
         verifier = _verifier_key(key)
         external = _read_against(against, verifier) if against else None
         # Both walks read one snapshot of the log: an event appended between them is in
@@ -44,41 +56,30 @@ class Command(BaseCommand):
             if snapshot and connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            self._verify(verifier, external, against, snapshot=snapshot)
+            self._verify(verifier, external, against, snapshot=snapshot, workers=workers)
 
-    def _verify(self, verifier: VerifierKey | None, external: Any, against: Path | None, *, snapshot: bool) -> None:
+    def _verify(
+        self, verifier: VerifierKey | None, external: Any, against: Path | None, *, snapshot: bool, workers: int | None
+    ) -> None:
         total = Event.objects.count()
-        progress = Progress("verified events", self.stderr)
-        checked = 0
-        breaks: list[ChainBreak] = []
-        for item in verify_chain(stored_events(by_stream=True)):
-            checked += 1
-            if isinstance(item, ChainBreak):
-                breaks.append(item)
-            elif checked % 1000 == 0:
-                progress(checked, total)
-        progress(checked, total, final=True)
-        for chain_break in breaks:
-            self.stderr.write(f"BROKEN {chain_break.describe()}")
-
         signed, unsigned = stored_checkpoints(verifier)
-        for size in unsigned:
-            self.stderr.write(f"WARNING the stored checkpoint of {size} leaves is not signed by the key; ignored")
         sizes = {c.tree_size for c in signed}
         receipt = None
         if external is not None:
             checkpoint, receipt = external
             sizes.add(checkpoint.tree_size)
         watch = {int(receipt["leaf_index"])} if receipt else set()
-        log_progress = Progress("checked log leaves", self.stderr)
-        report = walk_log(
-            root_sizes=sizes,
-            watch=watch,
-            progress=lambda done: log_progress(done, total),
-            # A chain walk that skipped events after a break cannot vouch for their hashes.
-            contents_verified=snapshot and not breaks and checked == total,
-        )
-        log_progress(report.events, total, final=True)
+        if workers is None:
+            workers = (os.cpu_count() or 1) if total >= PARALLEL_FROM else 1
+        # Workers read the command's snapshot, which only PostgreSQL can hand to another session.
+        if workers > 1 and snapshot and connection.vendor == "postgresql":
+            checked, breaks, report = self._walk_in_parallel(workers, total, sizes, watch)
+        else:
+            checked, breaks, report = self._walk(total, sizes, watch, snapshot=snapshot)
+        for chain_break in breaks:
+            self.stderr.write(f"BROKEN {chain_break.describe()}")
+        for size in unsigned:
+            self.stderr.write(f"WARNING the stored checkpoint of {size} leaves is not signed by the key; ignored")
         outside: list[Finding] = []
         if external is not None:
             outside = check_against(report, external[0], signed)
@@ -105,6 +106,54 @@ class Command(BaseCommand):
             if receipt is not None:
                 summary += f" The receipt's event is leaf {receipt['leaf_index']}, still in the log."
         self.stdout.write(summary)
+
+    def _walk(
+        self, total: int, sizes: set[int], watch: set[int], *, snapshot: bool
+    ) -> tuple[int, list[ChainBreak], LogReport]:
+        """Every chain, then the global log, one after the other."""
+        progress = Progress("verified events", self.stderr)
+        checked = 0
+        breaks: list[ChainBreak] = []
+        for item in verify_chain(stored_events(by_stream=True)):
+            checked += 1
+            if isinstance(item, ChainBreak):
+                breaks.append(item)
+            elif checked % 1000 == 0:
+                progress(checked, total)
+        progress(checked, total, final=True)
+        log_progress = Progress("checked log leaves", self.stderr)
+        report = walk_log(
+            root_sizes=sizes,
+            watch=watch,
+            progress=lambda done: log_progress(done, total),
+            # A chain walk that skipped events after a break cannot vouch for their hashes.
+            contents_verified=snapshot and not breaks and checked == total,
+        )
+        log_progress(report.events, total, final=True)
+        return checked, breaks, report
+
+    def _walk_in_parallel(
+        self, workers: int, total: int, sizes: set[int], watch: set[int]
+    ) -> tuple[int, list[ChainBreak], LogReport]:
+        """The chains in worker processes and the global log here, at the same time."""
+        chains = ChainWorkers(workers, export_snapshot())
+        progress = Progress("verified events", self.stderr)
+        log_progress = Progress("checked log leaves", self.stderr)
+
+        def both(done: int) -> None:
+            log_progress(done, total)
+            progress(chains.checked(), total)
+
+        # The log is walked taking each stored hash for what its event's content gives, which
+        # the chains are being checked for meanwhile; should any of them fail, it is walked
+        # again, hashing every event.
+        report = walk_log(root_sizes=sizes, watch=watch, progress=both, contents_verified=True)
+        log_progress(report.events, total, final=True)
+        checked, breaks = chains.result(progress=lambda done: progress(done, total))
+        progress(checked, total, final=True)
+        if breaks or checked != total:
+            report = walk_log(root_sizes=sizes, watch=watch, contents_verified=False)
+        return checked, breaks, report
 
 
 def _verifier_key(value: str | None) -> VerifierKey | None:
