@@ -132,3 +132,17 @@ def test_the_api_history_still_holds_every_event(client, agent_user, long_case):
     body = response.json()
     assert len(body["results"]) == EVENTS
     assert body["intact"] is True
+
+
+def test_every_event_shown_carries_its_hashes_under_labels_in_the_readers_language(staff_client, long_case):
+    last = Event.objects.get(stream_id=long_case.id, stream_version=EVENTS)
+    for language, labels in (("en", ("Full hashes", "Previous hash", "Event type")), ("zh-hans", ("完整哈希值",))):
+        html = staff_client.get(f"/staff/cases/{long_case.id}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        for label in labels:
+            assert html.count(label) == HISTORY_PAGE_SIZE, (language, label)
+    html = get(staff_client, long_case)
+    entry = html[html.index(f'id="event-{EVENTS}-title"') :]
+    entry = entry[: entry.index("</article>")]
+    assert f'<code class="hash">{last.hash}</code>' in entry
+    assert f'<code class="hash">{last.previous_hash}</code>' in entry
+    assert f"<dt>Event type</dt><dd><code>{last.type}</code></dd>" in entry
