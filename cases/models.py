@@ -179,6 +179,19 @@ class Case(FSMModelMixin, models.Model):
                 name="case_assignee_undated_idx",
                 condition=models.Q(due_at__isnull=True),
             ),
+            # Nobody's cases of one kind and state, in the queue's order: few among many (most
+            # cases are taken), which the indexes above would find only by reading every case
+            # of that state.
+            models.Index(
+                fields=["organisation", "kind", "state", "due_at", "created_at", "id"],
+                name="case_unassigned_idx",
+                condition=models.Q(assignee__isnull=True),
+            ),
+            models.Index(
+                fields=["organisation", "kind", "state", "created_at", "id"],
+                name="case_unassigned_undated_idx",
+                condition=models.Q(assignee__isnull=True, due_at__isnull=True),
+            ),
             # A data subject's cases: erasure records on each, retention asks whether all are closed.
             models.Index(
                 fields=["subject_id", "closed_at"],

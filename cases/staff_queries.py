@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import heapq
+import itertools
 import json
 import uuid
 from collections.abc import Iterable
@@ -127,18 +129,18 @@ class QueuePage:
     previous_cursor: str = ""
 
 
-def queue_cases(*, actor: Actor, filters: QueueFilters) -> QuerySet[Case]:
-    """The organisation's cases that pass the filters, unordered. Each filter is a column of the
-    (organisation, kind, state, due_at) index, or the assignee's foreign-key index."""
+def queue_cases(*, actor: Actor, filters: QueueFilters) -> list[QuerySet[Case]]:
+    """The organisation's cases that pass the filters, unordered, as one query per kind they
+    may be of. Each filter is a column of the (organisation, kind, state, due_at) indexes, or
+    of the assignee's; a state without a kind is read as that state of each kind that has it,
+    each kind's cases from its own stretch of the index (said as one query over several kinds,
+    the database would filter the organisation's whole index instead)."""
     # The assignee's name is all a queue row shows of them: not their password hash, e-mail...
     cases = Case.objects.for_actor(actor).select_related("assignee").defer(*_assignee_unshown())
     if filters.kind:
         cases = cases.filter(kind=filters.kind)
     if filters.state:
         cases = cases.filter(state=filters.state)
-        if not filters.kind:
-            # The same cases, said so that the (organisation, kind, state) index can find them.
-            cases = cases.filter(kind__in=[d.kind for d in declarations() if filters.state in d.states])
     if filters.assigned_to_me:
         cases = cases.filter(assignee_id=actor.user_id)
     if filters.unassigned:
@@ -147,7 +149,10 @@ def queue_cases(*, actor: Actor, filters: QueueFilters) -> QuerySet[Case]:
         from django.utils import timezone
 
         cases = cases.filter(due_filter(filters.due, timezone.now()))
-    return cases
+    if filters.state and not filters.kind:
+        kinds = [d.kind for d in declarations() if filters.state in d.states]
+        return [cases.filter(kind=kind) for kind in kinds] or [cases.none()]
+    return [cases]
 
 
 @cache
@@ -217,18 +222,18 @@ def queue_page(*, actor: Actor, filters: QueueFilters, cursor: str = "", size: i
     so the thousandth page costs what the first does. Rows with a deadline and rows without
     are read apart, each in index order: one query, or two on the page where they meet.
     """
-    cases = queue_cases(actor=actor, filters=filters)
+    parts = queue_cases(actor=actor, filters=filters)
     # A deadline filter matches only cases whose deadline runs: the undated ones are not read
     # (the database would not see that "due_at IS NULL" and "due_at <= now" exclude each
     # other, and would walk every finished case to find none).
     dated_only = bool(filters.due)
     decoded = decode_cursor(cursor) if cursor else None
     if decoded is not None and decoded[0] == BEFORE:
-        page = _page_before(cases, decoded[1], size, dated_only=dated_only)
+        page = _page_before(parts, decoded[1], size, dated_only=dated_only)
         if page is not None:
             return page
         decoded = None  # nothing (or not a full page) before it any more: start from the top
-    return _page_after(cases, decoded[1] if decoded else None, size, dated_only=dated_only)
+    return _page_after(parts, decoded[1] if decoded else None, size, dated_only=dated_only)
 
 
 def _after_dated(position: QueuePosition) -> Q:
@@ -258,18 +263,34 @@ def _before_undated(position: QueuePosition) -> Q:
     return Q(created_at__lte=created) & (Q(created_at__lt=created) | Q(created_at=created, id__lt=case_id))
 
 
-def _page_after(cases: QuerySet[Case], position: QueuePosition | None, size: int, *, dated_only: bool) -> QueuePage:
+def _first_rows(parts: list[QuerySet[Case]], order: tuple[str, ...], limit: int) -> list[Case]:
+    """The first `limit` rows of the parts together in `order`: each part's first rows, merged."""
+    ordered = [part.order_by(*order) for part in parts]
+    if len(ordered) == 1:
+        return list(ordered[0][:limit])
+    merged = heapq.merge(*(list(part[:limit]) for part in ordered), key=_queue_key, reverse=order[0].startswith("-"))
+    return list(itertools.islice(merged, limit))
+
+
+def _queue_key(case: Case) -> tuple[Any, ...]:
+    # Within one part of a page every row is dated, or every row is undated.
+    return (case.due_at or case.created_at, case.created_at, case.id)
+
+
+def _page_after(
+    parts: list[QuerySet[Case]], position: QueuePosition | None, size: int, *, dated_only: bool
+) -> QueuePage:
     rows: list[Case] = []
     if position is None or position.due_at is not None:
-        dated = cases.filter(due_at__isnull=False)
+        dated = [part.filter(due_at__isnull=False) for part in parts]
         if position is not None:
-            dated = dated.filter(_after_dated(position))
-        rows = list(dated.order_by(*_DATED_ORDER)[: size + 1])
+            dated = [part.filter(_after_dated(position)) for part in dated]
+        rows = _first_rows(dated, _DATED_ORDER, size + 1)
     if len(rows) <= size and not dated_only:
-        undated = cases.filter(due_at__isnull=True)
+        undated = [part.filter(due_at__isnull=True) for part in parts]
         if position is not None and position.due_at is None:
-            undated = undated.filter(_after_undated(position))
-        rows += list(undated.order_by(*_UNDATED_ORDER)[: size + 1 - len(rows)])
+            undated = [part.filter(_after_undated(position)) for part in undated]
+        rows += _first_rows(undated, _UNDATED_ORDER, size + 1 - len(rows))
     has_next = len(rows) > size
     rows = rows[:size]
     return QueuePage(
@@ -280,18 +301,20 @@ def _page_after(cases: QuerySet[Case], position: QueuePosition | None, size: int
     )
 
 
-def _page_before(cases: QuerySet[Case], position: QueuePosition, size: int, *, dated_only: bool) -> QueuePage | None:
+def _page_before(
+    parts: list[QuerySet[Case]], position: QueuePosition, size: int, *, dated_only: bool
+) -> QueuePage | None:
     """The full page that ends just before `position`, or None when there is no full page
     there (the reader is back at the top, or rows have moved since the link was made)."""
     rows: list[Case] = []
     if position.due_at is None and not dated_only:
-        undated = cases.filter(due_at__isnull=True).filter(_before_undated(position))
-        rows = list(undated.order_by(*_UNDATED_ORDER_REVERSED)[: size + 1])
+        undated = [part.filter(due_at__isnull=True).filter(_before_undated(position)) for part in parts]
+        rows = _first_rows(undated, _UNDATED_ORDER_REVERSED, size + 1)
     if len(rows) <= size:
-        dated = cases.filter(due_at__isnull=False)
+        dated = [part.filter(due_at__isnull=False) for part in parts]
         if position.due_at is not None:
-            dated = dated.filter(_before_dated(position))
-        rows += list(dated.order_by(*_DATED_ORDER_REVERSED)[: size + 1 - len(rows)])
+            dated = [part.filter(_before_dated(position)) for part in dated]
+        rows += _first_rows(dated, _DATED_ORDER_REVERSED, size + 1 - len(rows))
     if len(rows) <= size:
         return None
     rows = rows[:size]

@@ -106,6 +106,33 @@ def test_the_queue_pages_by_keyset_and_its_links_keep_the_filters(agent_api, sub
     assert [row["reference"] for row in back["results"]] == seen[2:4]
 
 
+def test_a_state_of_several_kinds_pages_through_them_together_in_the_queues_order(
+    agent_api, agent, supervisor, submit_complaint, monkeypatch
+):
+    # Closed complaints and closed appeals, filed in turn: each kind's cases come from its own
+    # query, and the page must still hold them in one order, across pages and back.
+    monkeypatch.setitem(queue_page.__kwdefaults__, "size", 2)
+    filed = []
+    for _ in range(3):
+        complaint = decided_complaint(submit_complaint, agent)
+        appeal = appeal_against(complaint)
+        commands.appeal_start_review(case_id=appeal.id, actor=supervisor, expected_version=1)
+        commands.appeal_uphold(case_id=appeal.id, actor=supervisor, expected_version=2, reason="Right.")
+        commands.appeal_close(case_id=appeal.id, actor=supervisor, expected_version=3)
+        complaint.refresh_from_db()
+        commands.complaint_close(case_id=complaint.id, actor=agent, expected_version=complaint.version)
+        filed += [complaint.reference, appeal.reference]
+
+    pages = [agent_api.get(CASES, {"state": "closed"}).json()]
+    while pages[-1]["next"]:
+        pages.append(agent_api.get(pages[-1]["next"]).json())
+
+    assert [[row["reference"] for row in page["results"]] for page in pages] == [filed[0:2], filed[2:4], filed[4:6]]
+    assert [row["kind"] for row in pages[1]["results"]] == ["complaint", "appeal"]
+    back = agent_api.get(pages[2]["previous"]).json()
+    assert [row["reference"] for row in back["results"]] == filed[2:4]
+
+
 def test_a_queue_page_costs_a_fixed_number_of_queries(
     agent_api, agent, submit_complaint, django_assert_max_num_queries
 ):
