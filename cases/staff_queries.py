@@ -220,7 +220,8 @@ def queue_page(*, actor: Actor, filters: QueueFilters, cursor: str = "", size: i
 
     A page is found by comparing with the row at its edge instead of counting rows to skip,
     so the thousandth page costs what the first does. Rows with a deadline and rows without
-    are read apart, each in index order: one query, or two on the page where they meet.
+    are read apart, each in index order: one query, or two on the page where they meet (for
+    a state of several kinds, that many per kind).
     """
     parts = queue_cases(actor=actor, filters=filters)
     # A deadline filter matches only cases whose deadline runs: the undated ones are not read
