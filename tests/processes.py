@@ -53,6 +53,15 @@ def serving(log_path: Path, env: dict[str, str] | None = None, arguments: tuple[
     """`manage.py serve` on a free loopback port against the test database, as `make run`
     starts it (with `arguments` added); yields its base URL. Its output (the access log among
     it) goes to `log_path`."""
+    with serving_process(log_path, env, arguments) as (base, _process):
+        yield base
+
+
+@contextmanager
+def serving_process(
+    log_path: Path, env: dict[str, str] | None = None, arguments: tuple[str, ...] = ()
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """As `serving`, yielding the `serve` process too."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -75,11 +84,36 @@ def serving(log_path: Path, env: dict[str, str] | None = None, arguments: tuple[
                     if server.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(f"serve did not start: {log_path.read_text(errors='replace')}") from None
                     time.sleep(0.1)
-            yield f"http://127.0.0.1:{port}"
+            yield f"http://127.0.0.1:{port}", server
         finally:
-            server.terminate()
+            if server.poll() is None:
+                server.terminate()
             try:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait(timeout=10)
+
+
+def children_of(pid: int) -> list[int]:
+    """The running processes whose parent is `pid` (from /proc: Linux)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The command name, in parentheses, may hold spaces: the fields after it are split.
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` is a process that has not exited (a zombie has)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False

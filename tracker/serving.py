@@ -9,6 +9,8 @@ processes each runs its own, and they share the outbox through their leases.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import threading
 from typing import Any
 
@@ -33,6 +35,7 @@ async def _lifespan(receive: Any, send: Any) -> None:
         message = await receive()
         if message["type"] == "lifespan.startup":
             dispatcher.start()
+            _stop_when_orphaned(stop)
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             stop.set()
@@ -40,3 +43,24 @@ async def _lifespan(receive: Any, send: Any) -> None:
             await asyncio.to_thread(dispatcher.join, 5)
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+# Set by `serve` for the server processes it starts (`--workers N`): its own process id.
+PARENT_VARIABLE = "TRACKER_SERVE_PID"
+
+
+def _stop_when_orphaned(stop: threading.Event, every_seconds: float = 1.0) -> None:
+    """In a server process that `serve --workers N` started, shut down (as on SIGTERM) once
+    `serve` is gone. A `serve` killed outright cannot stop its server processes, which would
+    otherwise keep serving, holding the port, database connections and channel groups."""
+    parent = os.environ.get(PARENT_VARIABLE)
+    if not parent or int(parent) != os.getppid():
+        return  # the process `serve` runs itself, or one not started by it
+
+    def watch() -> None:
+        while not stop.wait(every_seconds):
+            if os.getppid() != int(parent):
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()

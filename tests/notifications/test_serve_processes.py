@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
+import time
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
@@ -15,7 +18,7 @@ from websockets.sync.client import connect
 
 from tests.conftest import make_staff
 from tests.parts import require_part
-from tests.processes import manage, serving
+from tests.processes import children_of, manage, running, serving, serving_process
 from tests.servers import free_port
 
 COMPLAINT = {
@@ -67,3 +70,39 @@ def test_a_filing_answered_by_any_server_process_reaches_the_sockets_of_every_pr
 
     assert received == [filed] * SOCKETS
     assert (tmp_path / "serve.log").read_text().count("Started server process") == 2
+
+
+def test_the_server_processes_stop_when_serve_is_killed_outright(transactional_db, provider, tmp_path: Path):
+    # SIGKILL leaves `serve` no chance to stop the processes it started; they notice that it
+    # is gone and shut down by themselves, freeing the port.
+    require_part("Redis", bool(os.environ.get("REDIS_URL")), "set REDIS_URL")
+    with serving_process(tmp_path / "serve.log", arguments=("--workers", "2")) as (base, serve):
+        deadline = time.monotonic() + 30
+        while len(servers := _server_processes(serve.pid)) < 2:
+            assert time.monotonic() < deadline, f"two server processes did not start: {servers}"
+            time.sleep(0.2)
+        _file(base)  # both answer until then
+
+        serve.send_signal(signal.SIGKILL)
+        serve.wait(timeout=10)
+
+        deadline = time.monotonic() + 20
+        while any(running(pid) for pid in servers):
+            assert time.monotonic() < deadline, "server processes outlived serve by 20 s"
+            time.sleep(0.2)
+        port = int(base.rsplit(":", 1)[1])
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, "the port still answers"
+
+
+def _server_processes(pid: int) -> list[int]:
+    """The uvicorn server processes among `pid`'s children (not multiprocessing's helpers)."""
+    found = []
+    for child in children_of(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in command:
+            found.append(child)
+    return found

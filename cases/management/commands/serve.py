@@ -59,6 +59,11 @@ class Command(BaseCommand):
             )
         for thread in background:
             thread.start()
+        if workers > 1:
+            from tracker.serving import PARENT_VARIABLE
+
+            # The server processes stop once this one is gone.
+            os.environ[PARENT_VARIABLE] = str(os.getpid())
         self.stdout.write(f"Serving on http://{host}:{port}/ with {workers} server process(es) (Ctrl-C to stop)")
         try:
             uvicorn.run(
