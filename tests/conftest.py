@@ -127,6 +127,15 @@ def submit_complaint(provider: Organisation, public: Actor):
     return submit
 
 
+def tamper(sql: str, params: list) -> None:
+    """What someone with full database rights could do: lift the append-only triggers, edit,
+    put them back."""
+    remove_triggers(connections["default"])
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql, params)
+    install_triggers(connections["default"])
+
+
 # --- Real servers and the channel layer -----------------------------------------------------
 
 from tests.servers import asgi_server, smtp_server  # noqa: E402, F401

@@ -7,17 +7,9 @@ from django.db import connection
 
 from cases import commands
 from cases.eventstore import Event
-from cases.immutability import install_triggers, remove_triggers
 from cases.models import Case
+from tests.conftest import tamper
 from tests.processes import manage
-
-
-def _tamper(sql, params):
-    """What an attacker with full database rights would do: lift the triggers, edit, restore."""
-    remove_triggers(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-    install_triggers(connection)
 
 
 @pytest.fixture
@@ -47,7 +39,7 @@ def test_verify_ledger_passes_on_an_intact_history(history):
 @pytest.mark.django_db
 def test_verify_ledger_names_an_event_whose_content_was_altered(history):
     target = Event.objects.filter(stream_id=history[1].id, stream_version=2).get()
-    _tamper("UPDATE cases_event SET data = %s WHERE position = %s", ['{"note": "forged"}', target.pk])
+    tamper("UPDATE cases_event SET data = %s WHERE position = %s", ['{"note": "forged"}', target.pk])
 
     with pytest.raises(CommandError) as failed:
         _run("verify_ledger")
@@ -59,7 +51,7 @@ def test_verify_ledger_names_an_event_whose_content_was_altered(history):
 def test_verify_ledger_names_the_event_after_a_removed_one(history):
     removed = Event.objects.filter(stream_id=history[0].id, stream_version=2).get()
     following = Event.objects.filter(stream_id=history[0].id, stream_version=3).get()
-    _tamper("DELETE FROM cases_event WHERE position = %s", [removed.pk])
+    tamper("DELETE FROM cases_event WHERE position = %s", [removed.pk])
 
     with pytest.raises(CommandError) as failed:
         _run("verify_ledger")
@@ -74,7 +66,7 @@ def test_verify_ledger_catches_an_event_rewritten_with_a_fresh_hash(history):
     target.data = {"note": "forged"}
     forged_hash = target.computed_hash()
     following = Event.objects.filter(stream_id=history[2].id, stream_version=3).get()
-    _tamper(
+    tamper(
         "UPDATE cases_event SET data = %s, hash = %s WHERE position = %s",
         ['{"note": "forged"}', forged_hash, target.pk],
     )
@@ -88,7 +80,7 @@ def test_verify_ledger_catches_an_event_rewritten_with_a_fresh_hash(history):
 def test_verify_ledger_exits_non_zero_from_the_command_line(history):
     assert manage("verify_ledger").returncode == 0
     target = Event.objects.filter(stream_id=history[0].id, stream_version=3).get()
-    _tamper("UPDATE cases_event SET type = %s WHERE position = %s", ["complaint.closed", target.pk])
+    tamper("UPDATE cases_event SET type = %s WHERE position = %s", ["complaint.closed", target.pk])
 
     result = manage("verify_ledger")
     assert result.returncode == 1
@@ -103,7 +95,7 @@ def test_verify_ledger_catches_a_last_event_rewritten_with_a_fresh_hash(history)
     target = Event.objects.filter(stream_id=history[1].id).order_by("-stream_version").first()
     forged = Event.objects.get(pk=target.pk)
     forged.data = {"note": "forged"}
-    _tamper(
+    tamper(
         "UPDATE cases_event SET data = %s, hash = %s WHERE position = %s",
         ['{"note": "forged"}', forged.computed_hash(), target.pk],
     )

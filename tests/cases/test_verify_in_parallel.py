@@ -8,22 +8,14 @@ import itertools
 import uuid
 
 import pytest
-from django.db import connection
 
 from cases import commands
 from cases.chain_workers import stream_ranges
 from cases.eventstore import Event
-from cases.immutability import install_triggers, remove_triggers
+from tests.conftest import tamper
 from tests.processes import manage
 
 HALF = uuid.UUID(int=1 << 127)
-
-
-def _tamper(sql: str, params: list) -> None:
-    remove_triggers(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-    install_triggers(connection)
 
 
 @pytest.fixture
@@ -66,7 +58,7 @@ def test_two_workers_name_an_altered_event_in_each_half_and_the_log_is_walked_ag
     high = next(c for c in cases_in_both_halves if c.id >= HALF)
     targets = [Event.objects.get(stream_id=case.id, stream_version=2) for case in (low, high)]
     for target in targets:
-        _tamper("UPDATE cases_event SET data = %s WHERE position = %s", ['{"note": "forged"}', target.pk])
+        tamper("UPDATE cases_event SET data = %s WHERE position = %s", ['{"note": "forged"}', target.pk])
 
     result = manage("verify_ledger", "--workers", "2")
 

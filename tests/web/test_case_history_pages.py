@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connection
 
 from cases import commands
 from cases.eventstore import Event
-from cases.immutability import install_triggers, remove_triggers
 from cases.staff_queries import HISTORY_PAGE_SIZE
+from tests.conftest import tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +34,6 @@ def long_case(submit_complaint, agent):
     case.refresh_from_db()
     assert case.version == EVENTS
     return case
-
-
-def _tamper(sql, params):
-    remove_triggers(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-    install_triggers(connection)
 
 
 def shown_numbers(html: str) -> list[int]:
@@ -87,7 +79,7 @@ def test_the_claim_says_what_was_checked(staff_client, long_case):
 
 def test_an_altered_event_among_those_shown_is_named(staff_client, long_case):
     target = Event.objects.get(stream_id=long_case.id, stream_version=EVENTS - 1)
-    _tamper("UPDATE cases_event SET data = %s WHERE position = %s", ['{"note": "forged"}', target.pk])
+    tamper("UPDATE cases_event SET data = %s WHERE position = %s", ['{"note": "forged"}', target.pk])
 
     html = get(staff_client, long_case)
 
@@ -103,7 +95,7 @@ def test_a_broken_link_among_the_events_not_shown_is_named(staff_client, long_ca
     target = Event.objects.get(stream_id=long_case.id, stream_version=3)
     forged = Event.objects.get(pk=target.pk)
     forged.data = {"note": "forged"}
-    _tamper(
+    tamper(
         "UPDATE cases_event SET data = %s, hash = %s WHERE position = %s",
         ['{"note": "forged"}', forged.computed_hash(), target.pk],
     )

@@ -11,7 +11,6 @@ import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
@@ -19,10 +18,9 @@ from accounts.actors import Actor
 from accounts.models import Organisation, Role, User
 from cases import commands
 from cases.eventstore import Event
-from cases.immutability import install_triggers, remove_triggers
 from cases.models import Case
 from cases.staff_queries import QueueFilters, decode_cursor, queue_page
-from tests.conftest import make_staff
+from tests.conftest import make_staff, tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -519,17 +517,9 @@ def test_the_case_page_says_the_history_was_verified(staff_client, labelled_case
     assert html.count(">verified</span>") == 7
 
 
-def _tamper(sql: str, params: list) -> None:
-    """What someone with full database rights could do: lift the triggers, edit, restore."""
-    remove_triggers(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-    install_triggers(connection)
-
-
 def test_a_tampered_event_raises_a_visible_warning(staff_client, labelled_case):
     accepted = Event.objects.get(stream_id=labelled_case.id, type="complaint.accepted")
-    _tamper(
+    tamper(
         "UPDATE cases_event SET data = %s WHERE position = %s",
         ['{"note": "forged", "from_state": "submitted", "to_state": "triaged"}', accepted.pk],
     )
@@ -548,8 +538,8 @@ def test_an_event_altered_into_an_unexpected_shape_still_shows_with_the_warning(
     checked = Event.objects.filter(stream_id=labelled_case.id, type="case.synthetic_label_checked").first()
     assigned = Event.objects.get(stream_id=labelled_case.id, type="case.assigned")
     weird = {"evidence_id": [1], "found": True, "label_meaning": ["x"], "sha256": 5, "size": "big", "measures": 7}
-    _tamper("UPDATE cases_event SET data = %s WHERE position = %s", [json.dumps(weird), checked.pk])
-    _tamper("UPDATE cases_event SET data = %s, metadata = %s WHERE position = %s", ["[]", '"x"', assigned.pk])
+    tamper("UPDATE cases_event SET data = %s WHERE position = %s", [json.dumps(weird), checked.pk])
+    tamper("UPDATE cases_event SET data = %s, metadata = %s WHERE position = %s", ["[]", '"x"', assigned.pk])
 
     response = staff_client.get(case_url(labelled_case), **ENGLISH)
 
@@ -560,7 +550,7 @@ def test_an_event_altered_into_an_unexpected_shape_still_shows_with_the_warning(
 
 def test_events_cut_from_the_end_raise_a_visible_warning(staff_client, labelled_case):
     last = Event.objects.filter(stream_id=labelled_case.id).order_by("-stream_version").first()
-    _tamper("DELETE FROM cases_event WHERE position = %s", [last.pk])
+    tamper("DELETE FROM cases_event WHERE position = %s", [last.pk])
 
     html = page(staff_client.get(case_url(labelled_case), **ENGLISH))
 
