@@ -24,17 +24,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.actors import Actor
 from cases.commands import personal_information_request_file
-from cases.errors import DomainError
 from cases.models import Case
 from cases.references import normalise_reference
 from cases.staff_queries import personal_data_revealed, staff_case
 from cases.subject_export import subject_export
 from cases.web.access import public_actor, tracked_case
-from cases.web.domain_errors import refusal_for
 from cases.web.forms import PersonalInformationRequestForm
 from cases.web.public_text import china_time as _china_time
 from cases.web.staff_access import staff_member_required
-from cases.web.views.responses import filing_done, handles_rate_limits, honeypot_rejected, limit_per_address
+from cases.web.views.responses import filing_form_page, handles_rate_limits, limit_per_address
 from cases.workflows.personal_information_request import DECLARATION, KIND, export_available
 
 
@@ -51,32 +49,18 @@ def request_new(request: HttpRequest, reference: str) -> HttpResponse:
     if opening is None or case.kind not in opening.from_kinds:
         raise Http404
     context: dict[str, Any] = {"case": case, "has_subject": case.subject_id is not None}
-    if request.method != "POST":
-        return render(request, "public/personal_information_request_form.html", {**context, "form": _form()})
-    limit_per_address(request, "submit")
-    form = PersonalInformationRequestForm(request.POST)
-    if form.honeypot_filled():
-        return honeypot_rejected(request)
-    status = 400
-    if form.is_valid():
-        try:
-            submission = personal_information_request_file(
-                case_id=case.id,
-                actor=public_actor(request),
-                request_type=form.cleaned_data["request_type"],
-                request_text=form.cleaned_data["request_text"],
-            )
-        except DomainError as exc:
-            refusal = refusal_for(exc)
-            refusal.show_on(form)
-            status = refusal.status
-        else:
-            return filing_done(request, submission)
-    return render(request, "public/personal_information_request_form.html", {**context, "form": form}, status=status)
-
-
-def _form() -> PersonalInformationRequestForm:
-    return PersonalInformationRequestForm()
+    return filing_form_page(
+        request,
+        "public/personal_information_request_form.html",
+        context,
+        PersonalInformationRequestForm,
+        lambda form: personal_information_request_file(
+            case_id=case.id,
+            actor=public_actor(request),
+            request_type=form.cleaned_data["request_type"],
+            request_text=form.cleaned_data["request_text"],
+        ),
+    )
 
 
 def _requester_export(request: HttpRequest, reference: str) -> tuple[Case, dict[str, Any]]:

@@ -11,7 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from cases.commands import Submission
+from cases.errors import DomainError
 from cases.web.access import grant_tracking, stash_filed_token
+from cases.web.domain_errors import refusal_for
 from tracker.ratelimit import RateLimited, check_rate, client_address
 
 View = Callable[..., HttpResponse]
@@ -55,3 +57,32 @@ def filing_done(request: HttpRequest, submission: Submission) -> HttpResponse:
     response = redirect("web:filed", reference=case.reference)
     stash_filed_token(request, response, case.reference, submission.tracking_token)
     return response
+
+
+def filing_form_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    form_class: Callable[..., Any],
+    file: Callable[[Any], Submission],
+) -> HttpResponse:
+    """A public page whose form files a case: the empty form on GET; on POST, a filing counted
+    against the address's limit, checked, and filed by `file` (given the valid form), or the
+    form shown again with what was wrong, nothing kept."""
+    if request.method != "POST":
+        return render(request, template, {**context, "form": form_class()})
+    limit_per_address(request, "submit")
+    form = form_class(request.POST)
+    if form.honeypot_filled():
+        return honeypot_rejected(request)
+    status = 400
+    if form.is_valid():
+        try:
+            submission = file(form)
+        except DomainError as exc:
+            refusal = refusal_for(exc)
+            refusal.show_on(form)
+            status = refusal.status
+        else:
+            return filing_done(request, submission)
+    return render(request, template, {**context, "form": form}, status=status)

@@ -41,7 +41,7 @@ from cases.web.access import grant_tracking, public_actor, tracked_case
 from cases.web.domain_errors import Refusal, Wording, refusal_for
 from cases.web.forms import DecisionAppealForm, InformationForm, RecoverLinkForm, TrackingForm
 from cases.web.public_text import china_time, state_explanation
-from cases.web.views.responses import filing_done, handles_rate_limits, honeypot_rejected, limit_per_address
+from cases.web.views.responses import filing_form_page, handles_rate_limits, limit_per_address
 from tracker.ratelimit import check_rate
 
 MSG_CASE_CHANGED = gettext_lazy("Your case changed while you were writing. Read it again below, then send your answer.")
@@ -158,29 +158,18 @@ def appeal_decision(request: HttpRequest, reference: str) -> HttpResponse:
         "open_appeal": open_decision_appeal(case),
         "can_appeal": decision_appealable(case),
     }
-    if request.method != "POST":
-        return render(request, "public/decision_appeal_form.html", {**context, "form": DecisionAppealForm()})
-
-    limit_per_address(request, "submit")
-    form = DecisionAppealForm(request.POST)
-    if form.honeypot_filled():
-        return honeypot_rejected(request)
-    status = 400
-    if form.is_valid():
-        try:
-            submission = appeal_file_against_decision(
-                complaint_id=case.id,
-                actor=public_actor(request),
-                statement=form.cleaned_data["statement"],
-                **form.contact_arguments(),
-            )
-        except DomainError as exc:
-            refusal = refusal_for(exc)
-            refusal.show_on(form)
-            status = refusal.status
-        else:
-            return filing_done(request, submission)
-    return render(request, "public/decision_appeal_form.html", {**context, "form": form}, status=status)
+    return filing_form_page(
+        request,
+        "public/decision_appeal_form.html",
+        context,
+        DecisionAppealForm,
+        lambda form: appeal_file_against_decision(
+            complaint_id=case.id,
+            actor=public_actor(request),
+            statement=form.cleaned_data["statement"],
+            **form.contact_arguments(),
+        ),
+    )
 
 
 def _case_page(
