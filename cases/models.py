@@ -145,8 +145,8 @@ class Case(FSMModelMixin, models.Model):
         indexes = [
             # Queues: by deadline, then by age. Cases with no running deadline sort by age
             # alone, which "due_at IS NULL" cannot take from the first two: partial indexes.
-            # The assignee rides along (not a key) so that the counts of open cases per kind,
-            # mine and unassigned, are read from this index alone (`queue_counts`).
+            # The assignee rides along (not a key), so that a state's queue narrowed to one
+            # person's cases is told apart in the index, without reading the rows it skips.
             models.Index(
                 fields=["organisation", "kind", "state", "due_at", "created_at", "id"],
                 name="case_queue_idx3",
@@ -172,8 +172,13 @@ class Case(FSMModelMixin, models.Model):
                 condition=models.Q(due_at__isnull=True),
             ),
             # "Assigned to me" (and "unassigned": assignee IS NULL), in the queue's order; they
-            # also serve the assignee's foreign key, which needs no index of its own.
-            models.Index(fields=["assignee", "due_at", "created_at", "id"], name="case_assignee_due_idx"),
+            # also serve the assignee's foreign key, which needs no index of its own. Kind and
+            # state ride along so that the count of someone's open cases reads this index alone.
+            models.Index(
+                fields=["assignee", "due_at", "created_at", "id"],
+                name="case_assignee_due_idx2",
+                include=["organisation", "kind", "state"],
+            ),
             models.Index(
                 fields=["assignee", "created_at", "id"],
                 name="case_assignee_undated_idx",

@@ -21,7 +21,7 @@ from cases.kinds import KindDeclaration, choice_text, declarations, kind_label
 from cases.links import LinkType, case_links
 from cases.measures import Measure, MeasureState, measure_reference, measure_state, recorded_measures
 from cases.models import Case, Priority
-from cases.staff_queries import CaseHistory, QueueCounts, QueueFilters
+from cases.staff_queries import CaseHistory, OpenCount, QueueCounts, QueueFilters
 from cases.web.staff_history import policy_version_text, working_time_text
 
 if TYPE_CHECKING:
@@ -131,10 +131,12 @@ def opening_links(openable: list[KindDeclaration]) -> list[OpeningLink]:
 
 @dataclass(frozen=True)
 class QueueTab:
-    """A link to one queue, with how many open cases wait in it."""
+    """A link to one queue, with how many open cases wait in it (`more`: more than `count`,
+    which is where counting stopped)."""
 
     label: str
     count: int
+    more: bool
     query: str
     current: bool
 
@@ -147,11 +149,11 @@ def queue_tabs(counts: QueueCounts, filters: QueueFilters | None) -> list[QueueT
         (_("All cases"), counts.total, {}, QueueFilters()),
     ]
     queues += [
-        (str(d.label), counts.by_kind.get(d.kind, 0), {"kind": d.kind}, QueueFilters(kind=d.kind))
+        (str(d.label), counts.by_kind.get(d.kind, OpenCount()), {"kind": d.kind}, QueueFilters(kind=d.kind))
         for d in declarations()
     ]
     return [
-        QueueTab(label=str(label), count=count, query=urlencode(query), current=filters == shown)
+        QueueTab(label=str(label), count=count.value, more=count.more, query=urlencode(query), current=filters == shown)
         for label, count, query, shown in queues
     ]
 
