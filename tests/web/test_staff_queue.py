@@ -11,12 +11,11 @@ from django.utils import translation
 from django.utils.html import escape
 
 from accounts.actors import Actor
-from cases import commands
+from cases import commands, staff_queries
 from cases.errors import CommandInvalid
 from cases.eventstore import Event
 from cases.kinds import declarations
 from cases.models import Case
-from cases import staff_queries
 from cases.staff_queries import OpenCount, QueueFilters, queue_counts, queue_page
 from cases.web.staff_forms import MSG_ASSIGNEE_OUTSIDE, MSG_MINE_OR_UNASSIGNED, MSG_SELECT_CASES
 from cases.workflows.base import MSG_ASSIGNEE_NOT_STAFF
