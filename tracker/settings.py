@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -104,6 +105,11 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form widgets render through the templates above, so that templates/django/forms/ may
+# replace Django's own: its select includes a template per option, which on a form with a
+# list of staff cost more than the rest of the form.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------------
 
