@@ -29,7 +29,7 @@ from cases.evidence import (
     read_synthetic_label,
     store_evidence,
 )
-from cases.models import Case, DataSubject, Evidence, TrackingCredential
+from cases.models import REFERENCE_CONSTRAINT, Case, DataSubject, Evidence, TrackingCredential
 from cases.references import new_reference, new_tracking_token, token_hash
 from cases.rows import create_row, load_case
 from cases.workflows.base import perform
@@ -54,7 +54,8 @@ _email_validator = EmailValidator()
 
 def _is_reference_collision(exc: IntegrityError) -> bool:
     message = str(exc)
-    return "cases_case_reference" in message or "cases_case.reference" in message
+    # PostgreSQL names the constraint; SQLite names the column.
+    return REFERENCE_CONSTRAINT in message or "cases_case.reference" in message
 
 
 DEADLOCK = "40P01"
