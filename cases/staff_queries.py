@@ -171,7 +171,7 @@ def open_cases(actor: Actor) -> QuerySet[Case]:
     return Case.objects.for_actor(actor).filter(open_states)
 
 
-# What a queue's count reads at most: beyond it the tab says "1,000+" rather than walk every
+# What a queue's count reads at most: beyond it the tab says "more than 1000" rather than walk every
 # open case of a large organisation (a hundred thousand index entries cost a page 20 ms).
 QUEUE_COUNT_LIMIT = 1000
 
