@@ -230,7 +230,8 @@ def queue_counts(*, actor: Actor) -> QueueCounts:
 def _counted_up_to(parts: dict[str, QuerySet[Case]], limit: int) -> dict[str, OpenCount]:
     """Count each queryset's rows up to `limit` (reading one more to know whether there are
     more), all in one UNION ALL query: `COUNT(*)` over a sub-select with a LIMIT, per part."""
-    selects, parameters = [], []
+    selects: list[str] = []
+    parameters: list[Any] = []
     for position, queryset in enumerate(parts.values()):
         try:
             inner, inner_parameters = queryset.order_by().values("id")[: limit + 1].query.sql_with_params()

@@ -106,3 +106,33 @@ def _server_processes(pid: int) -> list[int]:
         if b"spawn_main" in command:
             found.append(child)
     return found
+
+
+def test_serve_stops_while_staff_sockets_are_still_open(transactional_db, provider, tmp_path: Path):
+    # A stop while staff pages are open must not wait on them for ever: each server process
+    # closes its sockets and exits, and `serve` with them. (A socket's task could hang in its
+    # channel-layer read once cancelled; without a limit on the wait, most runs of this test
+    # never ended.)
+    require_part("Redis", bool(os.environ.get("REDIS_URL")), "set REDIS_URL")
+    agent = make_staff(provider, "agent")
+    browser = Client()
+    browser.force_login(agent)
+    cookie = f"sessionid={browser.cookies['sessionid'].value}"
+    with serving_process(tmp_path / "serve.log", arguments=("--workers", "2")) as (base, serve), ExitStack() as opened:
+        deadline = time.monotonic() + 30
+        while len(servers := _server_processes(serve.pid)) < 2:
+            assert time.monotonic() < deadline, f"two server processes did not start: {servers}"
+            time.sleep(0.2)
+        address = base.replace("http", "ws", 1) + "/ws/queue/"
+        sockets = [
+            opened.enter_context(connect(address, additional_headers={"Origin": base, "Cookie": cookie}))
+            for _ in range(SOCKETS)
+        ]
+        _file(base)
+        for s in sockets:
+            s.recv(timeout=20)  # each socket is live
+
+        serve.send_signal(signal.SIGTERM)
+
+        assert serve.wait(timeout=30) == 0, (tmp_path / "serve.log").read_text()[-2000:]
+        assert not any(running(pid) for pid in servers)

@@ -20,6 +20,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from cases.commands.clock import clock_forever
 from notifications.dispatch import dispatch_forever
 
+# How long a stop waits for open connections before cancelling them.
+SHUTDOWN_SECONDS = 5
+
 
 class Command(BaseCommand):
     help = (
@@ -87,6 +90,11 @@ class Command(BaseCommand):
                 # `tracker.middleware.AccessLogMiddleware` with that same address.
                 proxy_headers=False,
                 access_log=False,
+                # A stop waits this long for open sockets to finish, then cancels what is left:
+                # a staff socket's channel-layer read, cancelled as its client leaves, can hang
+                # in channels_redis, and without a limit the process would wait for it for ever,
+                # holding the port and its connections.
+                timeout_graceful_shutdown=SHUTDOWN_SECONDS,
             )
         finally:
             stop.set()
