@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
 from accounts.admin_access import ReadOnlyAdmin, RoleAdmin, administers
-from accounts.models import User
+from accounts.models import Organisation, User
 from cases.eventstore import Event
 from cases.kinds import declarations
 from cases.models import Case, OfficialDay, SlaPolicy
@@ -123,6 +123,12 @@ class CaseAdmin(ReadOnlyAdmin):
         cases = cases.defer(
             *[f"assignee__{f.name}" for f in User._meta.concrete_fields if f.name not in ("id", "username")]
         )
+        if administers(request.user):
+            # Every case is of one of the organisations: said as a list of them, a filter on
+            # kind or state reads each organisation's stretch of the (organisation, kind, state,
+            # ...) index, where without it the database walks the whole index (the count of a
+            # state at a million cases: 40 ms instead of 3).
+            cases = cases.filter(organisation_id__in=list(Organisation.objects.order_by().values_list("pk", flat=True)))
         return _visible_cases(request, cases)
 
     def render_change_form(

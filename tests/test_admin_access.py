@@ -190,7 +190,7 @@ def test_a_supervisor_sees_their_organisations_cases_and_no_other(supervisor, ca
 
 
 def test_the_case_list_filters_by_a_state_of_one_kind_or_of_several(administrator, cases, submit_complaint, agent):
-    triaged, _elsewhere = cases  # accepted: "triaged", a complaint's state only
+    triaged, elsewhere = cases  # accepted: "triaged", a complaint's state only; another organisation's
     rejected = submit_complaint().case
     commands.complaint_reject(
         case_id=rejected.id, actor=agent, expected_version=1, reason="invalid", explanation="Out of scope."
@@ -206,6 +206,7 @@ def test_the_case_list_filters_by_a_state_of_one_kind_or_of_several(administrato
     assert rejected.reference not in listed("triaged")
     assert rejected.reference in listed("rejected")  # a state feature library entries have too
     assert triaged.reference not in listed("rejected")
+    assert elsewhere.reference in listed("submitted")  # an administrator's list: every organisation's
 
 
 def test_a_supervisor_sees_their_own_case_with_its_events_read_only(supervisor, cases):
