@@ -214,6 +214,10 @@ class KindDeclaration:
     # What the provider's staff must keep in mind while a case of this kind is open, shown on
     # every workspace page (the services an order suspends); "" for nothing.
     workspace_notice: Callable[[Case], StrOrPromise] | None = None
+    # The open cases of this kind that may hold a notice, narrowed in the database (a queryset
+    # of the kind's open cases in, the few to read out): without it every page of the workspace
+    # reads every open case of the kind to ask each.
+    workspace_notice_holders: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None
     # Cases of this kind that owe the regulator a report not yet sent (narrowing a queryset of
     # the kind); their `due_at` is when it is due, if the report has a clock.
     reports_owed: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None

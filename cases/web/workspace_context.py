@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -23,7 +24,11 @@ def workspace_notices(actor: Actor) -> list[str]:
     for declaration in declarations():
         if declaration.workspace_notice is None:
             continue
-        cases = Case.objects.for_actor(actor).filter(kind=declaration.kind, state__in=declaration.open_states)
+        cases: QuerySet[Case] = Case.objects.for_actor(actor).filter(
+            kind=declaration.kind, state__in=declaration.open_states
+        )
+        if declaration.workspace_notice_holders is not None:
+            cases = declaration.workspace_notice_holders(cases)
         for case in cases.order_by("created_at"):
             text = str(declaration.workspace_notice(case))
             if text:

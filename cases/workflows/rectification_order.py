@@ -20,7 +20,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -456,6 +456,15 @@ def _deadline_label(case: Case) -> Any:
     return _("Rectification due") if case.state in OWING else ""
 
 
+def _suspending(orders: QuerySet[Any]) -> QuerySet[Any]:
+    """The orders that suspend something (what `suspensions_of` finds words for): most suspend
+    nothing, and need not be read for the notice of every workspace page."""
+    return orders.filter(
+        Q(details__suspensions__0__isnull=False)
+        | (Q(details__suspended_services__isnull=False) & ~Q(details__suspended_services=""))
+    )
+
+
 def _workspace_notice(case: Case) -> Any:
     """While an order that suspends services is open, every page of the provider's workspace
     says what is suspended and under which order."""
@@ -657,5 +666,6 @@ DECLARATION = register(
         sla_targets=False,
         deadline_label=_deadline_label,
         workspace_notice=_workspace_notice,
+        workspace_notice_holders=_suspending,
     )
 )

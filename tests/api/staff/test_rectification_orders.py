@@ -148,6 +148,21 @@ def test_an_order_can_be_withdrawn_and_its_suspensions_end_with_it(officer_api, 
     assert action_names(agent_api, order["id"]) == set()
 
 
+def test_every_workspace_page_names_each_order_that_suspends_something(officer_api, client, agent_user):
+    # Only such orders are read for the notice (in the database); each way of suspending counts.
+    registration = issue(officer_api, suspend_other_services="")
+    services = issue(officer_api, suspend_user_registration="no", suspend_other_services="Voice cloning")
+    nothing = issue(officer_api, suspend_user_registration="no", suspend_other_services="")
+    client.force_login(agent_user)
+
+    page = client.get("/staff/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    notices = page[page.index('id="standing-notices-title"') : page.index("</section>", page.index("standing-notices"))]
+    assert registration["reference"] in notices
+    assert services["reference"] in notices and "Voice cloning" in notices
+    assert nothing["reference"] not in notices
+
+
 def test_neither_side_may_take_the_others_step(officer_api, agent_api):
     order_id = issue(officer_api)["id"]
 
