@@ -204,7 +204,12 @@ def section(
     started: dt.datetime,
     seconds: float,
 ) -> list[str]:
-    kind = "smoke run (`--quick`: small N, not for comparison)" if args.quick else "full run"
+    if args.quick:
+        kind = "smoke run (`--quick`: small N, not for comparison)"
+    else:
+        kind = "full N" if args.only else "full run"
+    if args.only:
+        kind += f", only {', '.join(args.selected)}"
     lines = [
         f"## `make bench`, {started:%Y-%m-%d %H:%M} UTC, {kind}",
         "",
