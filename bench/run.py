@@ -204,10 +204,8 @@ def section(
     started: dt.datetime,
     seconds: float,
 ) -> list[str]:
-    if args.quick:
-        kind = "smoke run (`--quick`: small N, not for comparison)"
-    else:
-        kind = "full N" if args.only else "full run"
+    kinds = {True: "smoke run (`--quick`: small N, not for comparison)", False: "full N" if args.only else "full run"}
+    kind = kinds[bool(args.quick)]
     if args.only:
         kind += f", only {', '.join(args.selected)}"
     lines = [
