@@ -204,8 +204,9 @@ def section(
     started: dt.datetime,
     seconds: float,
 ) -> list[str]:
-    kinds = {True: "smoke run (`--quick`: small N, not for comparison)", False: "full N" if args.only else "full run"}
-    kind = kinds[bool(args.quick)]
+    kind = "full N" if args.only else "full run"
+    if args.quick:
+        kind = "smoke run (`--quick`: small N, not for comparison)"
     if args.only:
         kind += f", only {', '.join(args.selected)}"
     lines = [
