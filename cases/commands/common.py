@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import re
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -59,30 +61,37 @@ def _is_reference_collision(exc: IntegrityError) -> bool:
 
 
 DEADLOCK = "40P01"
+# Runs of a command that lost a deadlock or drew a reference already taken.
+ATTEMPTS = 3
 
 
 def command(func: Callable[P, R]) -> Callable[P, R]:
     """Run a command in one transaction, reporting a lost race as a ConcurrencyConflict.
 
     References are random and the unique index is their only check: on the rare collision the
-    whole command runs once more, drawing a new one."""
+    whole command runs again, drawing a new one; so does a command PostgreSQL chose to fail
+    in a deadlock."""
 
     @wraps(func)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         outermost = not transaction.get_connection().in_atomic_block
-        for attempt in range(2):
+        for attempt in range(ATTEMPTS):
+            last = attempt == ATTEMPTS - 1
             try:
                 with transaction.atomic():
                     return func(*args, **kwargs)
             except OperationalError as exc:
                 # Appends hold the log's sequencer (`ledger.log`) until commit. A command that
                 # locks a case after its append can meet one that locked that case first and
-                # now waits to append; PostgreSQL fails one of the two, which runs once more.
-                if attempt == 0 and outermost and getattr(exc.__cause__, "sqlstate", None) == DEADLOCK:
+                # now waits to append; PostgreSQL fails one of the two, which runs again. It
+                # waits a moment first: run again at once, it can take the sequencer before
+                # the other, still queued for it, and meet it the same way.
+                if not last and outermost and getattr(exc.__cause__, "sqlstate", None) == DEADLOCK:
+                    time.sleep(random.uniform(0.005, 0.03))  # noqa: S311 - a pause, not a secret
                     continue
                 raise
             except IntegrityError as exc:
-                if _is_reference_collision(exc) and attempt == 0:
+                if _is_reference_collision(exc) and not last:
                     continue
                 # The unique (stream, version) constraint is the last line of defence: another
                 # writer appended between our version check and our insert.
@@ -96,7 +105,7 @@ def command(func: Callable[P, R]) -> Callable[P, R]:
                     expected_version=int(kwargs.get("expected_version", 0)),  # type: ignore[call-overload]
                     current_version=stream_head(case_id)[0],
                 ) from exc
-        raise AssertionError("unreachable: the second attempt returns or raises")
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     return run
 

@@ -175,6 +175,7 @@ def test_a_deadlock_between_the_sequencer_and_a_case_lock_runs_the_loser_once_mo
         thread.join()
 
     assert not errors
-    assert len(runs) == 3  # one of the two ran twice
+    # One of the two ran again: once, or twice should it have met the other again.
+    assert len(runs) in (3, 4)
     assert Event.objects.filter(type__in=["test.first", "test.second"]).count() == 2
     _assert_log_matches_events()
