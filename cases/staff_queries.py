@@ -214,11 +214,8 @@ def queue_counts(*, actor: Actor) -> QueueCounts:
         of_kind = cases.filter(kind=declaration.kind, state__in=declaration.open_states)
         parts[f"kind:{declaration.kind}"] = of_kind
         parts[f"unassigned:{declaration.kind}"] = of_kind.filter(assignee__isnull=True)
-    any_open = Q()
-    for declaration in open_declarations:
-        any_open |= Q(kind=declaration.kind, state__in=declaration.open_states)
     # (An actor who is no user has no cases of their own; `assignee_id=None` would be "nobody's".)
-    parts["mine"] = cases.filter(any_open, assignee_id=actor.user_id) if actor.user_id else cases.none()
+    parts["mine"] = open_cases(actor).filter(assignee_id=actor.user_id) if actor.user_id else cases.none()
     counted = _counted_up_to(parts, QUEUE_COUNT_LIMIT)
     by_kind = {d.kind: counted[f"kind:{d.kind}"] for d in open_declarations}
     unassigned = sum((counted[f"unassigned:{d.kind}"] for d in open_declarations), OpenCount())
