@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from cases.compiled_queries import CompiledQuery
 from cases.events import MatchPlace
 from cases.feature_patterns import EntrySort, TextSyntax, compiled_pattern, folded, normalised
 from cases.models import Case
@@ -72,7 +73,6 @@ class Match:
 
 def approved_entries(*, organisation_id: int) -> list[LibraryEntry]:
     """The organisation's entries in force, in one query (on the queue's index)."""
-    rows = Case.objects.filter(organisation_id=organisation_id, kind=KIND, state=FeatureEntryState.APPROVED)
     return [
         LibraryEntry(
             id=case_id,
@@ -81,8 +81,19 @@ def approved_entries(*, organisation_id: int) -> list[LibraryEntry]:
             syntax=str(details.get("syntax", "")),
             value=str(details.get("value", "")),
         )
-        for case_id, reference, details in rows.order_by("created_at", "id").values_list("id", "reference", "details")
+        for case_id, reference, details in _APPROVED.rows(organisation_id=organisation_id)
     ]
+
+
+# Read on every filing.
+_APPROVED = CompiledQuery(
+    lambda organisation_id: (
+        Case.objects.filter(organisation_id=organisation_id, kind=KIND, state=FeatureEntryState.APPROVED)
+        .order_by("created_at", "id")
+        .values_list("id", "reference", "details")
+    ),
+    organisation_id=int,
+)
 
 
 class _Texts:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from cases.compiled_queries import CompiledQuery
 from cases.errors import CommandInvalid
+from cases.rows import insert_rows
 
 if TYPE_CHECKING:
     from cases.models import Case, EnforcementMeasure
@@ -192,16 +195,27 @@ def measure_rows(case: Case) -> list[EnforcementMeasure]:
 _COMPARED = ("reference", "account", "measure", "taken_at", "ends_at", "reversed_at", "reversed_by")
 
 
-def measures_sync(case: Case) -> bool:
-    """Bring the case's index rows in line with its details; True if anything changed."""
+def _stored_measures(case_id: uuid.UUID) -> models.QuerySet[Any]:
     from cases.models import EnforcementMeasure
 
+    return EnforcementMeasure.objects.filter(case_id=case_id)
+
+
+# Read on every step that changes a case's measures.
+_STORED_MEASURES = CompiledQuery(_stored_measures, case_id=uuid.UUID)
+
+
+def measures_sync(case: Case) -> bool:
+    """Bring the case's index rows in line with its details; True if anything changed."""
     wanted = {row.number: row for row in measure_rows(case)}
-    stored = {row.number: row for row in EnforcementMeasure.objects.filter(case_id=case.id)}
+    stored = {row.number: row for row in _STORED_MEASURES.rows(case_id=case.id)}
     if {n: [getattr(r, f) for f in _COMPARED] for n, r in wanted.items()} == {
         n: [getattr(r, f) for f in _COMPARED] for n, r in stored.items()
     }:
         return False
-    EnforcementMeasure.objects.filter(case_id=case.id).delete()
-    EnforcementMeasure.objects.bulk_create(wanted.values())
+    if stored:
+        _stored_measures(case.id).delete()
+    rows = list(wanted.values())
+    if rows:
+        insert_rows(rows, [f.attname for f in rows[0]._meta.concrete_fields if not f.primary_key])
     return True

@@ -279,6 +279,14 @@ class Case(FSMModelMixin, models.Model):
 
         The single path by which a case changes. Must run inside the command's transaction.
         """
+        from cases.sealing import let_go_of_subject
+
+        try:
+            return self._record(event_type, data, actor=actor)
+        finally:
+            let_go_of_subject(self)
+
+    def _record(self, event_type: str, data: dict[str, Any], *, actor: Actor) -> Event:
         from cases import eventstore
         from cases.events import schema_version
         from cases.measures import measures_sync

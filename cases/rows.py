@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connection, models
+
+from cases.compiled_queries import CompiledQuery
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
@@ -98,74 +98,29 @@ def update_row(instance: models.Model, names: Sequence[str]) -> None:
 
 # --- Loading one case for a command ---------------------------------------------------------
 
-# Stand-ins compiled into the cached statement in place of the caller's organisation and the
-# case id; they are swapped for the real values on every call. Neither can be a real value.
-_MARKER_ORGANISATION = -7_301_021
-_MARKER_CASE_ID = uuid.UUID("7e57ab1e-0000-4000-8000-00000000c0de")
+_scoped_loads: dict[tuple[Any, ...], CompiledQuery] = {}
 
 
-@dataclass(frozen=True)
-class _CompiledLoad:
-    sql: str
-    params: tuple[Any, ...]
-    attnames: tuple[str, ...]
-    # Column position → the functions the ORM would run on that column's raw value (JSON
-    # parsing, SQLite's text dates and UUIDs…), with the expression they expect.
-    converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
-
-    def row_values(self, row: Sequence[Any]) -> list[Any]:
-        values = list(row)
-        for position, functions, expression in self.converters:
-            for convert in functions:
-                values[position] = convert(values[position], expression, connection)
-        return values
-
-
-_compiled_loads: dict[tuple[Any, ...], _CompiledLoad | None] = {}
-
-
-def _compile_load(model: type[Case], actor: Actor, *, lock: bool) -> _CompiledLoad | None:
+def _scoped_load(model: type[Case], role: str, *, lock: bool) -> CompiledQuery:
     from accounts.actors import Actor
 
-    stand_in = Actor(role=actor.role, organisation_id=_MARKER_ORGANISATION)
-    cases = model.objects.for_actor(stand_in).filter(pk=_MARKER_CASE_ID)
-    if lock:
-        cases = cases.select_for_update()
-    compiler = cases.query.get_compiler(DEFAULT_DB_ALIAS)
-    try:
-        sql, params = compiler.as_sql()
-    except EmptyResultSet:  # this kind of caller may see no case at all
-        return None
-    columns = [column for column, _sql, _alias in compiler.select]
-    attnames = tuple(column.target.attname for column in columns)
-    converters = tuple(
-        (position, tuple(functions), expression)
-        for position, (functions, expression) in compiler.get_converters(columns).items()
-    )
-    return _CompiledLoad(sql=sql, params=tuple(params), attnames=attnames, converters=converters)
+    def build(organisation_id: int, case_id: uuid.UUID) -> models.QuerySet[Case]:
+        cases = model.objects.for_actor(Actor(role=role, organisation_id=organisation_id)).filter(pk=case_id)
+        return cases.select_for_update() if lock else cases
+
+    return CompiledQuery(build, organisation_id=int, case_id=uuid.UUID)
 
 
 def load_case(model: type[Case], actor: Actor, case_id: uuid.UUID, *, lock: bool) -> Case | None:
     """The case `case_id` of `model` if `actor` may see it (Case.objects.for_actor decides),
     optionally locked. The scoped query is compiled once per kind of caller and reused: the
     hot path of every staff command."""
-    if actor.is_public:  # the scope depends on how many cases they track: not worth caching
+    # The public's scope depends on how many cases they track, and a caller of no organisation
+    # is rare: neither is worth compiling.
+    if actor.is_public or actor.organisation_id is None:
         cases = model.objects.for_actor(actor)
         return (cases.select_for_update() if lock else cases).filter(pk=case_id).first()
-    key = (model, actor.role, lock, connection.vendor)
-    if key not in _compiled_loads:
-        _compiled_loads[key] = _compile_load(model, actor, lock=lock)
-    compiled = _compiled_loads[key]
-    if compiled is None:
-        return None
-    pk = model._meta.pk
-    marker_id = pk.get_db_prep_value(_MARKER_CASE_ID, connection)
-    real_id = pk.get_db_prep_value(case_id, connection)
-    params = [
-        real_id if p == marker_id else actor.organisation_id if p == _MARKER_ORGANISATION else p
-        for p in compiled.params
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, params)
-        row = cursor.fetchone()
-    return model.from_db(DEFAULT_DB_ALIAS, compiled.attnames, compiled.row_values(row)) if row else None
+    key = (model, actor.role, lock)
+    if key not in _scoped_loads:
+        _scoped_loads[key] = _scoped_load(model, actor.role, lock=lock)
+    return _scoped_loads[key].first(organisation_id=actor.organisation_id, case_id=case_id)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cases.compiled_queries import CompiledQuery
 from cases.kinds import declaration_of, declared, kind_of_event
 from cases.personal_data import DataSubject
 
@@ -63,7 +64,7 @@ def seal_personal_text(case: Case, event_type: str, data: dict[str, Any]) -> dic
     if not keys:
         return data
     subject_id = data.get("subject_id") if "subject_id" in data else case.subject_id
-    subject = DataSubject.objects.filter(pk=subject_id).first() if subject_id else None
+    subject = subject_at_hand(case, subject_id) if subject_id else None
     if subject is None:
         subject = DataSubject(organisation_id=case.organisation_id or data["organisation_id"])
         subject.data_key()
@@ -71,6 +72,37 @@ def seal_personal_text(case: Case, event_type: str, data: dict[str, Any]) -> dic
     if subject.erased:
         raise CommandInvalid.single(keys[0], MSG_SUBJECT_ERASED)
     return {**data, **{key: seal(subject, key, data[key]) for key in keys}}
+
+
+# --- The subject of the event being recorded -------------------------------------------------
+
+# Sealing an event's text and queueing its mail both read the case's data subject: it is read
+# once per event, and not at all when the command that made it hands it over. Held on the case
+# only while one event is recorded (`Case.record` lets go of it), so nothing reads it stale.
+_HELD = "_subject_at_hand"
+
+_SUBJECT = CompiledQuery(lambda pk: DataSubject.objects.filter(pk=pk)[:1], pk=uuid.UUID)
+
+
+def hold_subject(case: Case, subject: DataSubject) -> None:
+    """Hand the data subject a command has just made or read to the next event of `case`."""
+    setattr(case, _HELD, subject)
+
+
+def subject_at_hand(case: Case, subject_id: uuid.UUID | str) -> DataSubject | None:
+    """The data subject `subject_id` for the event being recorded on `case`: the one held, or
+    read now and held until the event is recorded."""
+    held = case.__dict__.get(_HELD)
+    if held is not None and str(held.pk) == str(subject_id):
+        return held
+    subject = _SUBJECT.first(pk=subject_id if isinstance(subject_id, uuid.UUID) else uuid.UUID(str(subject_id)))
+    if subject is not None:
+        hold_subject(case, subject)
+    return subject
+
+
+def let_go_of_subject(case: Case) -> None:
+    case.__dict__.pop(_HELD, None)
 
 
 def sealed_column(value: Any) -> Any:

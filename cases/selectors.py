@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
 from accounts.models import Organisation
+from cases.compiled_queries import CompiledQuery
 from cases.events import CaseEvent
 from cases.eventstore import Event
 from cases.evidence import open_verified_evidence
@@ -63,12 +64,20 @@ def public_provider(slug: str = "") -> Organisation | None:
     """The service provider a public filing goes to: the one named by `slug`; else the one set
     in settings.PUBLIC_PROVIDER; else the only provider there is. None when that is ambiguous
     or unknown: with several providers the product does not guess."""
-    providers = Organisation.objects.filter(kind=Organisation.Kind.PROVIDER)
     slug = slug or settings.PUBLIC_PROVIDER
     if slug:
-        return providers.filter(slug=slug).first()
-    candidates = list(providers.order_by("pk")[:2])
+        return _PROVIDER_BY_SLUG.first(slug=slug)
+    candidates = _FIRST_TWO_PROVIDERS.rows()
     return candidates[0] if len(candidates) == 1 else None
+
+
+# Read on every public filing.
+_PROVIDER_BY_SLUG = CompiledQuery(
+    lambda slug: Organisation.objects.filter(kind=Organisation.Kind.PROVIDER, slug=slug)[:1], slug=str
+)
+_FIRST_TWO_PROVIDERS = CompiledQuery(
+    lambda: Organisation.objects.filter(kind=Organisation.Kind.PROVIDER).order_by("pk")[:2]
+)
 
 
 def open_appeal(case: Case, *, measure_number: int | None = None) -> Case | None:

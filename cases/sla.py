@@ -26,6 +26,8 @@ import holidays
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cases.compiled_queries import CompiledQuery
+
 if TYPE_CHECKING:
     from cases.models import Case
 
@@ -196,6 +198,13 @@ def holidays_working_day(day: dt.date) -> bool:
     return True
 
 
+_CORRECTIONS = CompiledQuery(
+    lambda first, last: OfficialDay.objects.filter(day__gte=first, day__lte=last).values_list("day", "working"),
+    first=dt.date,
+    last=dt.date,
+)
+
+
 class WorkingCalendar:
     """The official working calendar over a span of dates: `holidays.China`, with the stored
     corrections of that span read once."""
@@ -206,9 +215,7 @@ class WorkingCalendar:
     @classmethod
     def around(cls, moment: dt.datetime | dt.date, *, days_before: int = 400, days_after: int = 800) -> WorkingCalendar:
         day = moment.astimezone(CHINA_TIME).date() if isinstance(moment, dt.datetime) else moment
-        rows = OfficialDay.objects.filter(
-            day__gte=day - dt.timedelta(days=days_before), day__lte=day + dt.timedelta(days=days_after)
-        ).values_list("day", "working")
+        rows = _CORRECTIONS.rows(first=day - dt.timedelta(days=days_before), last=day + dt.timedelta(days=days_after))
         return cls(dict(rows))
 
     def is_working_day(self, day: dt.date) -> bool:
@@ -310,11 +317,17 @@ def declared_targets(kind: str) -> Targets:
 def targets_for(kind: str, version: int | None = None) -> Targets:
     """The kind's policy: the given version, or the latest. Version 0, or a kind with no stored
     policy, is the kind's declared defaults."""
-    policies = SlaPolicy.objects.filter(kind=kind)
-    policy = policies.filter(version=version).first() if version else None
+    policy = _POLICY_VERSION.first(kind=kind, version=version) if version else None
     if policy is None and version is None:
-        policy = policies.order_by("-version").first()
+        policy = _LATEST_POLICY.first(kind=kind)
     return policy.targets() if policy is not None else declared_targets(kind)
+
+
+# Read by every filing and by every step that moves a deadline.
+_POLICY_VERSION = CompiledQuery(
+    lambda kind, version: SlaPolicy.objects.filter(kind=kind, version=version).order_by("pk")[:1], kind=str, version=int
+)
+_LATEST_POLICY = CompiledQuery(lambda kind: SlaPolicy.objects.filter(kind=kind).order_by("-version")[:1], kind=str)
 
 
 def latest_targets(kinds: list[str]) -> dict[str, Targets]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from cases.kinds import declaration_of
 from cases.measures import recorded_measures
 from cases.rows import insert_rows
+from cases.sealing import subject_at_hand
 from notifications.models import Channel, OutboxMessage
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def outbox_enqueue(event: Event, case: Case) -> None:
         )
     ]
     recipients: list[dict[str, Any]] = []
-    if case.subject_id and event.type in declaration_of(case.kind).filer_notified and _reachable(case.subject_id):
+    if case.subject_id and event.type in declaration_of(case.kind).filer_notified and _reachable(case):
         recipients.append({"recipient": f"subject:{case.subject_id}", "subject_id": str(case.subject_id)})
     for number, item in enumerate(recorded_measures(event.data), start=1):
         if item["subject_id"]:
@@ -93,9 +94,8 @@ def _email_row(event: Event, live: dict[str, Any], recipient: dict[str, Any], no
     )
 
 
-def _reachable(subject_id: Any) -> bool:
+def _reachable(case: Case) -> bool:
     """Whether the filer left an address (an anonymous filer has a data subject all the same,
     whose key seals their text) and has not been erased."""
-    from cases.models import DataSubject
-
-    return DataSubject.objects.filter(pk=subject_id, erased_at__isnull=True).exclude(email_sealed="").exists()
+    subject = subject_at_hand(case, case.subject_id) if case.subject_id else None
+    return subject is not None and not subject.erased and subject.email_sealed != ""

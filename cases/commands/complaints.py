@@ -29,6 +29,7 @@ from cases.commands.openings import link_on_intake
 from cases.errors import CommandInvalid
 from cases.feature_matching import Intake
 from cases.models import Evidence, Priority
+from cases.sealing import hold_subject
 from cases.workflows.base import perform
 from cases.workflows.complaint import CATEGORY_PRIORITY, KIND, Category, Complaint, ComplaintEvent
 from cases.workflows.validation import choice, optional_text, required_text, web_addresses
@@ -82,6 +83,7 @@ def complaint_submit(
     priority = int(CATEGORY_PRIORITY.get(category, Priority.NORMAL))
     time_limits = sla.time_limits(KIND, timezone.now(), priority=priority)
     complaint = Complaint(id=uuid.uuid4())
+    hold_subject(complaint, subject)  # just made: not read again to seal the text
     complaint.record(
         ComplaintEvent.SUBMITTED,
         {

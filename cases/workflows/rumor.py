@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases import sla
+from cases.compiled_queries import CompiledQuery
 from cases.display import choice_field, date_field, text_field, url_list_field
 from cases.errors import CommandInvalid
 from cases.kinds import KindDeclaration, Opening, PublicNotice, StateWording, register
@@ -377,10 +378,17 @@ def refutations_at_addresses(case: Case) -> list[Case]:
     wanted = {address_key(url) for url in case.details.get("content_urls") or []}
     if not wanted:
         return []
-    published = Rumor.objects.filter(
-        organisation_id=case.organisation_id, state__in=PUBLISHED_STATES, outcome=RumorOutcome.FALSE
-    ).order_by("resolved_at", "id")
+    published = _PUBLISHED_REFUTATIONS.rows(organisation_id=case.organisation_id)
     return [r for r in published if wanted & {address_key(url) for url in r.details.get("content_urls") or []}]
+
+
+# Looked for on every filing that names an address.
+_PUBLISHED_REFUTATIONS = CompiledQuery(
+    lambda organisation_id: Rumor.objects.filter(
+        organisation_id=organisation_id, state__in=PUBLISHED_STATES, outcome=RumorOutcome.FALSE
+    ).order_by("resolved_at", "id"),
+    organisation_id=int,
+)
 
 
 def public_page(case: Case) -> str | None:
