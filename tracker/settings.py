@@ -128,8 +128,12 @@ else:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     # Server-side parameters let psycopg prepare the statements every command repeats, so the
-    # server parses and plans them once per connection instead of on every call.
+    # server parses and plans them once per connection instead of on every call: from a
+    # statement's DB_PREPARE_THRESHOLD-th run on a connection (Django leaves preparing off
+    # unless told, for connection poolers in transaction mode, which neither setting suits).
     _options["server_side_binding"] = _env_bool("DB_SERVER_SIDE_BINDING", True)
+    if _options["server_side_binding"]:
+        _options["prepare_threshold"] = _env_int("DB_PREPARE_THRESHOLD", 2)
     # A pool of open connections: a new PostgreSQL connection per request costs more than the
     # request's own work (a fresh backend process, its catalogue caches cold).
     if _env_bool("DB_POOL", True):
