@@ -172,6 +172,10 @@ DATABASES = {
 }
 if os.environ.get("HELPDESK_DB_POOL") == "1":
     DATABASES["default"]["OPTIONS"] = {"pool": True}
+if os.environ.get("HELPDESK_DB_PREPARE") == "1":
+    # As the tracker runs: parameters bound on the server, statements prepared from their
+    # second run on a connection.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 2})
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 SITE_ID = 1
 
@@ -249,10 +253,13 @@ def base_environment() -> dict[str, str]:
     return env
 
 
-def helpdesk_environment(server: str, pool: bool = True, database: str | None = None) -> dict[str, str]:
+def helpdesk_environment(
+    server: str, pool: bool = True, database: str | None = None, prepare: bool = True
+) -> dict[str, str]:
     """django-helpdesk's site environment on PostgreSQL at `server`, database `database` (by
     default the intake benchmark's). With `pool` (the default: the benchmarks compare pooled
-    with pooled) Django's psycopg pool serves its connections."""
+    with pooled) Django's psycopg pool serves its connections; with `prepare` (the default, as
+    the tracker runs) parameters are bound on the server and statements prepared."""
     parts = urlsplit(server)
     return {
         **base_environment(),
@@ -263,6 +270,7 @@ def helpdesk_environment(server: str, pool: bool = True, database: str | None = 
         "SECRET_KEY": "bench-submissions-only-never-deployed",
         "ALLOWED_HOSTS": "127.0.0.1",
         "HELPDESK_DB_POOL": "1" if pool else "0",
+        "HELPDESK_DB_PREPARE": "1" if prepare else "0",
     }
 
 

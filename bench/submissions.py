@@ -462,7 +462,9 @@ def site_facts(args: argparse.Namespace, load_before: tuple[float, float, float]
         (
             "Database connections",
             f"a psycopg pool on both sides (the product's DB_POOL; Django's pool option, {PSYCOPG_POOL},"
-            " for django-helpdesk); DEBUG off on both",
+            " for django-helpdesk); parameters bound on the server and statements prepared from their second"
+            " run on both (the product's defaults; server_side_binding and prepare_threshold=2 in"
+            " django-helpdesk's OPTIONS); DEBUG off on both",
         ),
         *postgres_facts(args.postgres),
         ("Load average before the run", format_load(load_before)),

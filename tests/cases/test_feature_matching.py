@@ -11,6 +11,8 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.actors import Actor
 from accounts.models import Role
@@ -242,3 +244,26 @@ def test_matching_reads_entries_of_the_filing_s_organisation_only(other_provider
     commands.case_act(case_id=entry.id, actor=other_reviewer, expected_version=1, action="approve", arguments={})
 
     assert matches_of(submit_complaint().case) == []
+
+
+def test_a_failure_while_matching_leaves_the_filing_whole(approved, submit_complaint, monkeypatch, caplog):
+    approved("text", "synthetic", "keywords")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("pattern engine crashed")
+
+    monkeypatch.setattr("cases.commands.features.intake_matches", fail)
+    with caplog.at_level(logging.ERROR, logger="cases.commands.features"):
+        submission = submit_complaint()
+
+    stored = Case.objects.get(pk=submission.case.id)
+    assert (stored.state, stored.version, stored.priority) == ("submitted", 1, Priority.NORMAL)
+    assert any("failed" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.django_db(transaction=True)  # the filing's own transaction is then no savepoint
+def test_a_filing_that_matches_nothing_takes_no_savepoint(submit_complaint):
+    with CaptureQueriesContext(connection) as queries:
+        submit_complaint()
+
+    assert not [q["sql"] for q in queries.captured_queries if "SAVEPOINT" in q["sql"].upper()]
