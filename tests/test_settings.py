@@ -3,6 +3,9 @@ import os
 import subprocess
 import sys
 
+import pytest
+from django.db import connection
+
 from tests.processes import ROOT
 
 
@@ -68,3 +71,28 @@ def test_the_default_database_is_sqlite_in_wal_mode(tmp_path):
         check=False,
     )
     assert result.stdout.strip() == "wal", result.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_statement_repeated_on_a_connection_is_prepared_on_the_server(provider):
+    from accounts.models import Organisation
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%accounts_org%"])
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    for _ in range(3):
+        assert Organisation.objects.filter(slug="provider").count() == 1
+
+    assert prepared() > before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_prepared_statements_are_still_planned_for_their_values():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_custom_plan"
