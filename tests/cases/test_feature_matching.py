@@ -216,13 +216,16 @@ def test_a_broken_entry_is_skipped_and_logged(provider, approved, submit_complai
     assert [event.data["entry_reference"] for event in matches_of(case)] == [keyword.reference]
 
 
-def test_a_failure_while_recording_matches_leaves_the_filing_whole(approved, submit_complaint, monkeypatch, caplog):
+@pytest.mark.parametrize("failing", ["intake_matches", "_record_matches"], ids=["matching", "recording"])
+def test_a_failure_while_matching_or_recording_leaves_the_filing_whole(
+    failing, approved, submit_complaint, monkeypatch, caplog
+):
     approved("text", "synthetic", "keywords")
 
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("cases.commands.features._record_matches", fail)
+    monkeypatch.setattr(f"cases.commands.features.{failing}", fail)
     with caplog.at_level(logging.ERROR, logger="cases.commands.features"):
         submission = submit_complaint()
 
@@ -244,21 +247,6 @@ def test_matching_reads_entries_of_the_filing_s_organisation_only(other_provider
     commands.case_act(case_id=entry.id, actor=other_reviewer, expected_version=1, action="approve", arguments={})
 
     assert matches_of(submit_complaint().case) == []
-
-
-def test_a_failure_while_matching_leaves_the_filing_whole(approved, submit_complaint, monkeypatch, caplog):
-    approved("text", "synthetic", "keywords")
-
-    def fail(*args, **kwargs):
-        raise RuntimeError("pattern engine crashed")
-
-    monkeypatch.setattr("cases.commands.features.intake_matches", fail)
-    with caplog.at_level(logging.ERROR, logger="cases.commands.features"):
-        submission = submit_complaint()
-
-    stored = Case.objects.get(pk=submission.case.id)
-    assert (stored.state, stored.version, stored.priority) == ("submitted", 1, Priority.NORMAL)
-    assert any("failed" in record.getMessage() for record in caplog.records)
 
 
 @pytest.mark.django_db(transaction=True)  # the filing's own transaction is then no savepoint
