@@ -56,11 +56,20 @@ def log_switched_off():
 
     from cases import eventstore
 
-    def event_only(table, columns, values, event_hash):
+    def event_only(table, columns, values, event_hash, written_with=()):
+        # The same one statement, less the counter and the leaf.
+        quote = connection.ops.quote_name
+        names = ", ".join(quote(c) for c in columns)
+        marks = ", ".join(["%s"] * len(columns))
+        sql = [f"WITH appended AS (INSERT INTO {table} ({names}) VALUES ({marks}) RETURNING position)"]
+        params = list(values)
+        for number, write in enumerate(written_with):
+            write_sql, write_params = write.with_position_as("(SELECT position FROM appended)")
+            sql.append(f", written_{number} AS ({write_sql})")
+            params += write_params
+        sql.append(" SELECT position FROM appended")
         with connection.cursor() as cursor:
-            names = ", ".join(connection.ops.quote_name(c) for c in columns)
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.execute(f"INSERT INTO {table} ({names}) VALUES ({marks}) RETURNING position", values)
+            cursor.execute("".join(sql), params)
             return cursor.fetchone()[0], None
 
     original = eventstore.insert_event_as_leaf

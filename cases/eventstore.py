@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.errors import ConcurrencyConflict
 from cases.rows import prepared_values
-from ledger.log import insert_event_as_leaf
+from ledger.log import RowWrite, insert_event_as_leaf
 
 GENESIS_HASH = "0" * 64
 STREAM_VERSION_CONSTRAINT = "event_stream_version_unique"
@@ -133,7 +133,7 @@ def stream_head(stream_id: uuid.UUID) -> tuple[int, str]:
     return head if head else (0, GENESIS_HASH)
 
 
-def append(
+def new_event(
     *,
     stream_id: uuid.UUID,
     expected_version: int,
@@ -144,14 +144,13 @@ def append(
     occurred_at: dt.datetime | None = None,
     head: tuple[int, str] | None = None,
 ) -> Event:
-    """Append one event to a stream, refusing it unless the stream is at `expected_version`.
+    """The next event of a stream, hashed onto its chain but not yet written (`write`),
+    refused unless the stream is at `expected_version`.
 
     `head` is the stream's (version, last hash) when the caller already holds them, from the
-    case row that is written with every event; otherwise they are read from the table.
-
-    Call inside the command's transaction. Two writers that both pass the version check are
-    stopped by the unique (stream, version) constraint; `cases.commands.command` turns that
-    IntegrityError into a ConcurrencyConflict once the transaction has rolled back.
+    case row that is written with every event; otherwise they are read from the table. Until
+    it is written the event has no position: rows that name it are written with it
+    (`write_with`).
     """
     current_version, previous_hash = head if head is not None else stream_head(stream_id)
     if current_version != expected_version:
@@ -169,14 +168,66 @@ def append(
         previous_hash=previous_hash,
     )
     event.hash = event.computed_hash()
-    # The event becomes the next leaf of the global log in the same statement (`ledger.log`).
+    event.written_with = []  # type: ignore[attr-defined]  # see write_with
+    return event
+
+
+def write_with(event: Event, row_write: RowWrite) -> None:
+    """Write `row_write` in the same statement as `event` (on PostgreSQL; on SQLite right after
+    it, in the same transaction). Its parameters may name the event's position as
+    `ledger.log.EVENT_POSITION`."""
+    if not event._state.adding:
+        raise ValueError(f"{event} is already written")
+    event.written_with.append(row_write)  # type: ignore[attr-defined]
+
+
+def write(event: Event) -> Event:
+    """Write a `new_event`, with its leaf of the global log (`ledger.log`) and the rows to be
+    written with it, in one statement.
+
+    Call inside the command's transaction. Two writers that both pass the version check are
+    stopped by the unique (stream, version) constraint; `cases.commands.command` turns that
+    IntegrityError into a ConcurrencyConflict once the transaction has rolled back.
+    """
     event.position, leaf_index = insert_event_as_leaf(
-        Event._meta.db_table, _APPENDED_FIELDS, prepared_values(event, _APPENDED_FIELDS), event.hash
+        Event._meta.db_table,
+        _APPENDED_FIELDS,
+        prepared_values(event, _APPENDED_FIELDS),
+        event.hash,
+        written_with=getattr(event, "written_with", ()),
     )
     event.leaf_index = leaf_index  # type: ignore[attr-defined]  # known once appended, not a column
+    event.written_with = ()  # type: ignore[attr-defined]
     event._state.adding = False
     event._state.db = DEFAULT_DB_ALIAS
     return event
+
+
+def append(
+    *,
+    stream_id: uuid.UUID,
+    expected_version: int,
+    type: str,  # noqa: A002
+    data: dict[str, Any],
+    metadata: dict[str, Any],
+    schema_version: int = 1,
+    occurred_at: dt.datetime | None = None,
+    head: tuple[int, str] | None = None,
+) -> Event:
+    """Append one event to a stream, refusing it unless the stream is at `expected_version`:
+    `new_event` and `write` with nothing written beside it."""
+    return write(
+        new_event(
+            stream_id=stream_id,
+            expected_version=expected_version,
+            type=type,
+            schema_version=schema_version,
+            data=data,
+            metadata=metadata,
+            occurred_at=occurred_at,
+            head=head,
+        )
+    )
 
 
 _APPENDED_FIELDS = (

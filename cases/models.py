@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
@@ -19,7 +19,7 @@ from cases.errors import ConcurrencyConflict
 from cases.eventstore import Event
 from cases.kinds import KindDeclaration, declaration_of
 from cases.personal_data import DataSubject
-from cases.rows import create_row, update_row
+from cases.rows import insert_statement, update_statement
 from cases.sla import OfficialDay, SlaPolicy
 
 if TYPE_CHECKING:
@@ -298,7 +298,7 @@ class Case(FSMModelMixin, models.Model):
         # A person's own free text never reaches the log in clear: it is sealed under their key.
         data = seal_personal_text(self, event_type, data)
         creating = self._state.adding
-        event = eventstore.append(
+        event = eventstore.new_event(
             stream_id=self.id,
             expected_version=self.version,
             type=event_type,
@@ -311,17 +311,22 @@ class Case(FSMModelMixin, models.Model):
             head=(0, eventstore.GENESIS_HASH) if creating else (self.version, self.last_event_hash),
         )
         apply_event(self, event)
+        # The case row and what the hooks owe (the outbox, the inbox) are written with the
+        # event, in one statement on PostgreSQL (`eventstore.write`).
         changed = [f.attname for f in self._meta.concrete_fields] if creating else self._changed_fields()
         if creating:
-            create_row(self)
-        else:
-            update_row(self, changed)
+            eventstore.write_with(event, insert_statement([self], changed))
+            self._state.adding = False
+            self._state.db = DEFAULT_DB_ALIAS
+        elif changed:
+            eventstore.write_with(event, update_statement(self, changed))
         saved_details = getattr(self, "_saved_values", {}).get("details") or {}
         if "details" in changed and saved_details.get("measures") != self.details.get("measures"):
             measures_sync(self)
-        self._remember_saved_values()
         for hook in _RECORDED_HOOKS:
             hook(event, self)
+        eventstore.write(event)
+        self._remember_saved_values()
         return event
 
     @classmethod

@@ -4,6 +4,8 @@ Every command appends an event, writes the case row and an outbox row. Through t
 of those statements is rebuilt and recompiled on every call, which costs more than the
 database takes to run it. Here each statement's SQL is built once per model and column set,
 from the model's own fields, and values are prepared by those fields exactly as the ORM would.
+A statement can be run at once (`insert_rows`, `update_row`) or written with an event
+(`insert_statement`, `update_statement`, and `cases.eventstore.write_with`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.db import DEFAULT_DB_ALIAS, connection, models
 
 from cases.compiled_queries import CompiledQuery
+from ledger.log import EVENT_POSITION, RowWrite
 
 if TYPE_CHECKING:
     from accounts.actors import Actor
@@ -24,12 +27,19 @@ if TYPE_CHECKING:
 
 @cache
 def _insert_sql(
-    model: type[models.Model], columns: tuple[str, ...], returning: str | None, vendor: str, rows: int = 1
+    model: type[models.Model],
+    columns: tuple[str, ...],
+    returning: str | None,
+    vendor: str,
+    rows: int = 1,
+    skip_conflicts: bool = False,
 ) -> str:
     quote = connection.ops.quote_name
     fields = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
     placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * rows)
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({fields}) VALUES {placeholders}"  # noqa: S608 - names from the model
+    if skip_conflicts:  # both PostgreSQL and SQLite (3.24 and later) say it this way
+        sql += " ON CONFLICT DO NOTHING"
     if returning:
         sql += f" RETURNING {quote(model._meta.get_field(returning).column)}"
     return sql
@@ -45,7 +55,12 @@ def _update_sql(model: type[models.Model], columns: tuple[str, ...], vendor: str
 
 def _prepared(instance: models.Model, names: Sequence[str]) -> list[Any]:
     meta = instance._meta
-    return [meta.get_field(name).get_db_prep_save(getattr(instance, name), connection) for name in names]
+    values = []
+    for name in names:
+        value = getattr(instance, name)
+        # The position is not known until the event is inserted: see `ledger.log.RowWrite`.
+        values.append(value if value is EVENT_POSITION else meta.get_field(name).get_db_prep_save(value, connection))
+    return values
 
 
 def prepared_values(instance: models.Model, names: Sequence[str]) -> list[Any]:
@@ -66,14 +81,25 @@ def insert_row(instance: models.Model, names: Sequence[str], *, returning: str |
 M = TypeVar("M", bound=models.Model)
 
 
+def insert_statement(
+    instances: Sequence[models.Model], names: Sequence[str], *, skip_conflicts: bool = False
+) -> RowWrite:
+    """The INSERT of the named fields of several new instances of one model, as one statement;
+    with `skip_conflicts`, a row that would break a unique constraint is left out."""
+    model = type(instances[0])._meta.concrete_model
+    sql = _insert_sql(model, tuple(names), None, connection.vendor, len(instances), skip_conflicts)
+    return RowWrite(sql, [value for instance in instances for value in _prepared(instance, names)])
+
+
 def insert_rows(instances: Sequence[models.Model], names: Sequence[str]) -> None:
     """INSERT the named fields of several new instances of one model in one statement."""
-    if not instances:
-        return
-    model = type(instances[0])._meta.concrete_model
-    sql = _insert_sql(model, tuple(names), None, connection.vendor, len(instances))
+    if instances:
+        _run(insert_statement(instances, names))
+
+
+def _run(write: RowWrite) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value for instance in instances for value in _prepared(instance, names)])
+        cursor.execute(write.sql, write.params)
 
 
 def create_row(instance: M) -> M:
@@ -86,14 +112,17 @@ def create_row(instance: M) -> M:
     return instance
 
 
-def update_row(instance: models.Model, names: Sequence[str]) -> None:
-    """UPDATE the named fields of `instance` in its row."""
-    if not names:
-        return
+def update_statement(instance: models.Model, names: Sequence[str]) -> RowWrite:
+    """The UPDATE of the named fields of `instance` in its row."""
     model = type(instance)._meta.concrete_model
     sql = _update_sql(model, tuple(names), connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*_prepared(instance, names), model._meta.pk.get_db_prep_value(instance.pk, connection)])
+    return RowWrite(sql, [*_prepared(instance, names), model._meta.pk.get_db_prep_value(instance.pk, connection)])
+
+
+def update_row(instance: models.Model, names: Sequence[str]) -> None:
+    """UPDATE the named fields of `instance` in its row."""
+    if names:
+        _run(update_statement(instance, names))
 
 
 # --- Loading one case for a command ---------------------------------------------------------

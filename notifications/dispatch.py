@@ -87,7 +87,9 @@ def _deliver_live(message: OutboxMessage) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    payload = {"type": "case.event", **message.payload}
+    # The row is written before its event has a position (notifications.outbox); older rows
+    # carry it in the payload as well.
+    payload = {"type": "case.event", **message.payload, "position": message.event_position}
     groups = [case_group(message.payload["case_id"]), organisation_group(message.payload["organisation_id"])]
     # An order or a report is also news to the regulator it is addressed to.
     counterpart = message.payload.get("counterpart_organisation_id")

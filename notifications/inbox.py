@@ -24,7 +24,10 @@ from django.utils import timezone
 
 from accounts.models import Role
 from cases.events import CaseEvent
+from cases.eventstore import write_with
 from cases.kinds import REGULATOR_SIDE, declaration_of
+from cases.rows import insert_statement
+from ledger.log import EVENT_POSITION
 from notifications.models import InboxItem, Notice
 from notifications.outbox import staff_mail_enqueue
 from notifications.preferences import preferences_of_users
@@ -33,6 +36,9 @@ if TYPE_CHECKING:
     from accounts.actors import Actor
     from cases.eventstore import Event
     from cases.models import Case
+
+
+_WRITTEN_FIELDS = [f.attname for f in InboxItem._meta.concrete_fields if not f.primary_key]
 
 
 def _active(organisation_id: int | None, roles: list[str]) -> QuerySet[Any]:
@@ -86,12 +92,12 @@ def inbox_record(event: Event, case: Case) -> None:
     chosen = preferences_of_users(user for user, _notice in found)
     now = timezone.now()
     items = [
-        InboxItem(user_id=user, case_id=case.id, event_position=event.position, notice=notice, created_at=now)
+        InboxItem(user_id=user, case_id=case.id, event_position=EVENT_POSITION, notice=notice, created_at=now)
         for user, notice in found
         if chosen[user].in_inbox(notice)
     ]
     if items:
-        InboxItem.objects.bulk_create(items, ignore_conflicts=True)
+        write_with(event, insert_statement(items, _WRITTEN_FIELDS, skip_conflicts=True))
     mailed: dict[int, str] = {}
     for user, notice in found:
         if chosen[user].mailed_at_once(notice):

@@ -1,4 +1,8 @@
-"""Writing outbox rows for an event, inside the event's own transaction."""
+"""Writing outbox rows for an event, in the event's own statement (`cases.eventstore.write_with`).
+
+The rows are written before the event has a position: they name it as EVENT_POSITION, and a
+live hint's position is taken from its row's `event_position` when it is sent.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from cases.eventstore import write_with
 from cases.kinds import declaration_of
 from cases.measures import recorded_measures
-from cases.rows import insert_rows
+from cases.rows import insert_statement
 from cases.sealing import subject_at_hand
+from ledger.log import EVENT_POSITION
 from notifications.models import Channel, OutboxMessage
 
 if TYPE_CHECKING:
@@ -35,7 +41,7 @@ def outbox_enqueue(event: Event, case: Case) -> None:
     live = _live_payload(event, case)
     rows = [
         OutboxMessage(
-            event_position=event.position,
+            event_position=EVENT_POSITION,
             stream_id=event.stream_id,
             channel=Channel.LIVE,
             payload=live,
@@ -52,7 +58,7 @@ def outbox_enqueue(event: Event, case: Case) -> None:
                 {"recipient": f"measure:{number}", "subject_id": str(item["subject_id"]), "measure_number": number}
             )
     rows += [_email_row(event, live, recipient, now) for recipient in recipients]
-    insert_rows(rows, _QUEUED_FIELDS)
+    write_with(event, insert_statement(rows, _QUEUED_FIELDS))
     transaction.on_commit(outbox_ready.set)
 
 
@@ -62,7 +68,6 @@ def _live_payload(event: Event, case: Case) -> dict[str, Any]:
         "organisation_id": case.organisation_id,
         "counterpart_organisation_id": case.counterpart_organisation_id,
         "reference": case.reference,
-        "position": event.position,
         "version": event.stream_version,
         "event_type": event.type,
         "state": case.state,
@@ -78,13 +83,13 @@ def staff_mail_enqueue(event: Event, case: Case, notices: dict[int, str]) -> Non
         _email_row(event, live, {"recipient": f"user:{user}", "staff_user_id": user, "notice": notice}, now)
         for user, notice in sorted(notices.items())
     ]
-    insert_rows(rows, _QUEUED_FIELDS)
+    write_with(event, insert_statement(rows, _QUEUED_FIELDS))
     transaction.on_commit(outbox_ready.set)
 
 
 def _email_row(event: Event, live: dict[str, Any], recipient: dict[str, Any], now: Any) -> OutboxMessage:
     return OutboxMessage(
-        event_position=event.position,
+        event_position=EVENT_POSITION,
         stream_id=event.stream_id,
         channel=Channel.EMAIL,
         recipient=recipient["recipient"],

@@ -3,9 +3,8 @@ import json
 import pytest
 from django.utils import timezone
 
-import notifications.outbox
 from accounts.actors import Actor
-from cases import commands
+from cases import commands, eventstore
 from cases.errors import CaseNotFound, CommandInvalid, ConcurrencyConflict, TransitionForbidden, TransitionNotAllowed
 from cases.eventstore import Event
 from cases.models import Case, DataSubject, TrackingCredential
@@ -299,16 +298,26 @@ def test_a_case_can_only_be_assigned_to_staff_of_its_organisation(submit_complai
 # --- Atomicity ------------------------------------------------------------------------------
 
 
+def _fail_once_the_event_is_written(monkeypatch):
+    """The connection drops after the statement that wrote the event, the case row and the
+    outbox has run, before the command commits."""
+    real_write = eventstore.write
+
+    def write_then_fail(event):
+        real_write(event)
+        assert Event.objects.filter(position=event.position).exists()
+        assert OutboxMessage.objects.filter(event_position=event.position).exists()
+        raise ConnectionError("connection lost before commit")
+
+    monkeypatch.setattr(eventstore, "write", write_then_fail)
+
+
 def test_a_command_that_fails_midway_leaves_no_event_and_no_projection_change(submit_complaint, agent, monkeypatch):
     case = submit_complaint().case
     before = Case.objects.filter(pk=case.id).values().get()
     events_before = Event.objects.count()
 
-    # Fail at the last step of the command, after the event and the projection were written.
-    def outbox_down(*args, **kwargs):
-        raise ConnectionError("outbox table unavailable")
-
-    monkeypatch.setattr(notifications.outbox, "insert_rows", outbox_down)
+    _fail_once_the_event_is_written(monkeypatch)
     with pytest.raises(ConnectionError):
         commands.complaint_accept(case_id=case.id, actor=agent, expected_version=1)
 
@@ -319,10 +328,7 @@ def test_a_command_that_fails_midway_leaves_no_event_and_no_projection_change(su
 def test_a_submission_that_fails_midway_leaves_no_personal_data_behind(submit_complaint, monkeypatch):
     before = _counts()
 
-    def outbox_down(*args, **kwargs):
-        raise ConnectionError("outbox table unavailable")
-
-    monkeypatch.setattr(notifications.outbox, "insert_rows", outbox_down)
+    _fail_once_the_event_is_written(monkeypatch)
     with pytest.raises(ConnectionError):
         submit_complaint(contact_email="person@example.com", consent=True)
 
