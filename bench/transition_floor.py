@@ -5,9 +5,11 @@ INSERT + COMMIT. This script asks how close any client could come, by sending a 
 statements from pgbench (prepared statements, one client, no Python), in three shapes, on the
 same tables and indexes, and the raw row the same way:
 
-- `today`: what the command layer sends: BEGIN, the case's SELECT, the ledger statement (leaf
-  counter, event, leaf), the case's UPDATE, the outbox INSERT, COMMIT;
-- `one write`: BEGIN, the SELECT, then the three writes folded into one statement, COMMIT;
+- `three writes`: what the command layer sent before the writes were folded together: BEGIN,
+  the case's SELECT, the ledger statement (leaf counter, event, leaf), the case's UPDATE, the
+  outbox INSERT, COMMIT;
+- `one write (today)`: what it sends now (`ledger.log`): BEGIN, the SELECT, then the three
+  writes as one statement, COMMIT;
 - `one write, autocommit`: the SELECT, then that one statement as its own transaction;
 - `raw`: BEGIN, one INSERT into the event table, COMMIT (the transitions baseline's shape).
 
@@ -43,7 +45,10 @@ _EVENT = (
     '\'{"actor": {"role": "agent", "user_id": 1}, "request_id": "bench", "organisation_id": 1}\', now(), '
     "md5(random()::text) || md5(random()::text), md5(random()::text) || md5(random()::text)"
 )
-_RESERVE = "reserved AS (UPDATE ledger_leafcounter SET size = size + 1 WHERE id = 1 RETURNING size - 1 AS leaf_index)"
+_RESERVE = (
+    "reserved AS (INSERT INTO ledger_leafcounter (id, size) SELECT 1, COALESCE(MAX(index), -1) + 2 FROM ledger_leaf "
+    "ON CONFLICT (id) DO UPDATE SET size = ledger_leafcounter.size + 1 RETURNING size - 1 AS leaf_index)"
+)
 _APPEND = f"appended AS ({_EVENT} FROM reserved RETURNING position, hash)"
 _LEAF = (
     "INSERT INTO ledger_leaf (index, position, event_hash) "
@@ -67,7 +72,7 @@ _ONE_WRITE = (
 )
 _PICK = f"\\set n random(1, {CASES})\n"
 SHAPES = {
-    "today": _PICK
+    "three writes": _PICK
     + "BEGIN;\n"
     + _SELECT
     + "\n"
@@ -76,7 +81,7 @@ SHAPES = {
     + f"INSERT INTO notifications_outboxmessage ({_OUTBOX_COLUMNS}) "
     + f"VALUES (:appended_position, gen_random_uuid(), 'live', {_PAYLOAD}, now(), now(), 0, '', '');\n"
     + "COMMIT;\n",
-    "one write": _PICK + "BEGIN;\n" + _SELECT + "\n" + _ONE_WRITE + "\nCOMMIT;\n",
+    "one write (today)": _PICK + "BEGIN;\n" + _SELECT + "\n" + _ONE_WRITE + "\nCOMMIT;\n",
     "one write, autocommit": _PICK + _SELECT + "\n" + _ONE_WRITE + "\n",
     "raw": "BEGIN;\n" + _EVENT.replace(" SELECT ", " VALUES (", 1) + ");\nCOMMIT;\n",
 }
