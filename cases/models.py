@@ -25,6 +25,7 @@ from cases.sla import OfficialDay, SlaPolicy
 if TYPE_CHECKING:
     from accounts.actors import Actor
     from cases.sealing import Reader
+    from ledger.log import RowWrite
 
 __all__ = [
     "Case",
@@ -80,6 +81,7 @@ def on_event_recorded(hook: Callable[[Event, Case], None]) -> None:
 
 
 REFERENCE_CONSTRAINT = "case_reference_unique"
+_ROWS_FOR_NEXT_EVENT = "_rows_for_next_event"
 
 
 class Case(FSMModelMixin, models.Model):
@@ -274,6 +276,11 @@ class Case(FSMModelMixin, models.Model):
                 stream_id=self.id, expected_version=expected_version, current_version=self.version
             )
 
+    def write_with_next_event(self, row_write: RowWrite) -> None:
+        """Write `row_write` in the statement of this case's next event: a row a command made
+        for the case before recording it (its filer's data subject, its tracking credential)."""
+        self.__dict__.setdefault(_ROWS_FOR_NEXT_EVENT, []).append(row_write)
+
     def record(self, event_type: str, data: dict[str, Any], *, actor: Actor) -> Event:
         """Append an event to this case's stream, apply it here, save, and queue notifications.
 
@@ -310,6 +317,8 @@ class Case(FSMModelMixin, models.Model):
             # concurrent append.
             head=(0, eventstore.GENESIS_HASH) if creating else (self.version, self.last_event_hash),
         )
+        for row_write in self.__dict__.pop(_ROWS_FOR_NEXT_EVENT, ()):
+            eventstore.write_with(event, row_write)
         apply_event(self, event)
         # The case row and what the hooks owe (the outbox, the inbox) are written with the
         # event, in one statement on PostgreSQL (`eventstore.write`).

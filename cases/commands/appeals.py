@@ -56,12 +56,15 @@ def _file(
     existing = open_appeal(complaint, measure_number=measure_number)
     if existing is not None:
         raise CommandInvalid.single("appeal", MSG_ALREADY_APPEALED % {"reference": existing.reference})
-    subject = data_subject_for(organisation=complaint.organisation, contact=contact)
+    appeal = Appeal(id=uuid.uuid4())
+    # A data subject made here and the tracking credential are written with the appeal's first event.
+    subject = data_subject_for(organisation=complaint.organisation, contact=contact, case=appeal)
     if subject is None and target == AppealTarget.COMPLAINT_DECISION and complaint.subject_id:
         subject_id = complaint.subject_id  # the complainant appeals; their details are on file
     else:
         # The appellant's statement is sealed under their own key, even with no contact details.
-        subject_id = (subject or filer_subject(organisation=complaint.organisation, contact=contact)).pk
+        subject_id = (subject or filer_subject(organisation=complaint.organisation, contact=contact, case=appeal)).pk
+    tracking_token = issue_tracking_token(appeal)
     time_limits = sla.time_limits(KIND, timezone.now())
     measure = recorded_measures(complaint.details)[measure_number - 1]["measure"] if measure_number else None
     title = (
@@ -70,7 +73,6 @@ def _file(
         if measure_number
         else _("Appeal against the decision on %(reference)s") % {"reference": complaint.reference}
     )
-    appeal = Appeal(id=uuid.uuid4())
     appeal.record(
         AppealEvent.FILED,
         {
@@ -90,7 +92,7 @@ def _file(
         },
         actor=actor,
     )
-    return Submission(case=appeal, tracking_token=issue_tracking_token(appeal))
+    return Submission(case=appeal, tracking_token=tracking_token)
 
 
 @command

@@ -33,7 +33,8 @@ from cases.evidence import (
 )
 from cases.models import REFERENCE_CONSTRAINT, Case, DataSubject, Evidence, TrackingCredential
 from cases.references import new_reference, new_tracking_token, token_hash
-from cases.rows import create_row, load_case
+from cases.rows import insert_statement, load_case
+from cases.sealing import hold_subject
 from cases.workflows.base import perform
 from cases.workflows.validation import optional_text
 
@@ -169,8 +170,15 @@ def issue_reference(kind: str) -> str:
 
 
 def issue_tracking_token(case: Case) -> str:
+    """The private link of a new case: only its hash is kept, written with the case's first
+    event, so call this before recording it."""
+    if not case._state.adding:
+        raise ValueError(f"{case} already has its first event: its tracking token goes with it")
     token = new_tracking_token()
-    create_row(TrackingCredential(case=case, token_hash=token_hash(token), created_at=timezone.now()))
+    credential = TrackingCredential(case=case, token_hash=token_hash(token), created_at=timezone.now())
+    case.write_with_next_event(
+        insert_statement([credential], [f.attname for f in TrackingCredential._meta.concrete_fields])
+    )
     return token
 
 
@@ -185,8 +193,9 @@ class Contact:
     consent: bool = False
 
 
-def data_subject_for(*, organisation: Organisation, contact: Contact) -> DataSubject | None:
-    """Keep the filer's contact details apart from the log; None when they gave none."""
+def data_subject_for(*, organisation: Organisation, contact: Contact, case: Case) -> DataSubject | None:
+    """Keep the filer's contact details apart from the log, in a data subject written with
+    the new `case`'s first event; None when they gave none."""
     name = optional_text("contact_name", contact.name, max_length=100)
     email = (contact.email or "").strip()
     phone = (contact.phone or "").strip()
@@ -213,20 +222,23 @@ def data_subject_for(*, organisation: Organisation, contact: Contact) -> DataSub
     )
     # Encrypted under the subject's own key as they are set.
     subject.name, subject.email, subject.phone = name, email, phone
-    return create_row(subject)
+    hold_subject(case, subject)
+    return subject
 
 
-def filer_subject(*, organisation: Organisation, contact: Contact) -> DataSubject:
-    """The data subject of a filing: its contact details if any were given, or one with none
-    (an anonymous filer), whose key seals the filer's own text all the same."""
-    subject = data_subject_for(organisation=organisation, contact=contact)
+def filer_subject(*, organisation: Organisation, contact: Contact, case: Case) -> DataSubject:
+    """The data subject of a filing, written with the new `case`'s first event: its contact
+    details if any were given, or one with none (an anonymous filer), whose key seals the
+    filer's own text all the same."""
+    subject = data_subject_for(organisation=organisation, contact=contact, case=case)
     if subject is not None:
         return subject
     subject = DataSubject(
         organisation=organisation, language=get_language() or settings.LANGUAGE_CODE, created_at=timezone.now()
     )
     subject.data_key()  # made now, so that the row is written with it
-    return create_row(subject)
+    hold_subject(case, subject)
+    return subject
 
 
 # --- Evidence -------------------------------------------------------------------------------

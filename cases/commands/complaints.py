@@ -29,7 +29,6 @@ from cases.commands.openings import link_on_intake
 from cases.errors import CommandInvalid
 from cases.feature_matching import Intake
 from cases.models import Evidence, Priority
-from cases.sealing import hold_subject
 from cases.workflows.base import perform
 from cases.workflows.complaint import CATEGORY_PRIORITY, KIND, Category, Complaint, ComplaintEvent
 from cases.workflows.validation import choice, optional_text, required_text, web_addresses
@@ -76,14 +75,16 @@ def complaint_submit(
     given_title = optional_text("title", title, max_length=MAX_TITLE)
     urls = _clean_urls(content_urls)
     files = inspect_evidence(evidence)
+    complaint = Complaint(id=uuid.uuid4())
+    # Both written with the complaint's first event.
     subject = filer_subject(
         organisation=organisation,
         contact=Contact(name=contact_name, email=contact_email, phone=contact_phone, consent=consent),
+        case=complaint,
     )
+    tracking_token = issue_tracking_token(complaint)
     priority = int(CATEGORY_PRIORITY.get(category, Priority.NORMAL))
     time_limits = sla.time_limits(KIND, timezone.now(), priority=priority)
-    complaint = Complaint(id=uuid.uuid4())
-    hold_subject(complaint, subject)  # just made: not read again to seal the text
     complaint.record(
         ComplaintEvent.SUBMITTED,
         {
@@ -113,7 +114,7 @@ def complaint_submit(
         title=given_title, description=description, content_urls=urls, files=[(str(i), sha) for i, sha in stored]
     )
     feature_matches_record(complaint, intake, request_id=actor.request_id)
-    return Submission(case=complaint, tracking_token=issue_tracking_token(complaint))
+    return Submission(case=complaint, tracking_token=tracking_token)
 
 
 @answers_filer_questions(KIND)

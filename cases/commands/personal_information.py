@@ -76,6 +76,7 @@ def personal_information_request_file(
     if pending is not None:
         raise CommandInvalid.single("request_type", MSG_ALREADY_REQUESTED % {"reference": pending})
     request = PersonalInformationRequest(id=uuid.uuid4())
+    tracking_token = issue_tracking_token(request)  # written with the request's first event
     request.record(
         RequestEvent.FILED,
         {
@@ -88,7 +89,7 @@ def personal_information_request_file(
         actor=actor,
     )
     link_both(request, source, link=LinkType.PERSONAL_INFORMATION_OF, actor=actor)
-    return Submission(case=request, tracking_token=issue_tracking_token(request))
+    return Submission(case=request, tracking_token=tracking_token)
 
 
 def _subject_of(request: Case) -> DataSubject:

@@ -8,8 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases import commands
+from cases.commands.common import issue_tracking_token
 from cases.eventstore import Event
-from cases.models import Case
+from cases.models import Case, DataSubject, TrackingCredential
+from cases.references import token_matches
 from ledger.log import EVENT_POSITION, RowWrite
 from ledger.models import Leaf
 from notifications.models import InboxItem, OutboxMessage
@@ -48,16 +50,30 @@ def test_an_assignment_writes_its_event_leaf_case_outbox_and_inbox_rows_together
 
 
 @pytest.mark.django_db
-def test_a_filing_writes_its_case_row_with_its_first_event(submit_complaint):
+def test_a_filing_writes_its_case_row_subject_and_tracking_credential_with_its_first_event(submit_complaint):
     with CaptureQueriesContext(connection) as queries:
-        case = submit_complaint().case
+        submission = submit_complaint(contact_email="filer@example.com", consent=True)
 
+    case = Case.objects.get(pk=submission.case.id)
     event = Event.objects.get(stream_id=case.id)
-    assert Case.objects.get(pk=case.id).last_event_hash == event.hash
-    statements_naming_the_event = [sql for sql in _writes(queries) if '"cases_event"' in sql]
-    assert len(statements_naming_the_event) == 1
+    assert case.last_event_hash == event.hash
+    assert DataSubject.objects.get(pk=case.subject_id).email == "filer@example.com"
+    assert token_matches(submission.tracking_token, TrackingCredential.objects.get(case=case).token_hash)
+    writes = _writes(queries)
+    tables = ('"cases_datasubject"', '"cases_trackingcredential"', '"cases_case"')
     if connection.vendor == "postgresql":
-        assert 'INSERT INTO "cases_case"' in statements_naming_the_event[0]
+        (statement,) = [sql for sql in writes if '"cases_event"' in sql]
+        assert all(table in statement for table in tables), statement
+        assert not [sql for sql in writes if sql is not statement and any(table in sql for table in tables)]
+    else:
+        assert all(any(table in sql for sql in writes) for table in tables)
+
+
+@pytest.mark.django_db
+def test_a_tracking_token_is_issued_only_before_a_case_is_first_recorded(submit_complaint):
+    case = submit_complaint().case
+    with pytest.raises(ValueError, match="already has its first event"):
+        issue_tracking_token(case)
 
 
 @pytest.mark.django_db
