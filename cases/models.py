@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, models
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin
 
@@ -19,7 +19,7 @@ from cases.errors import ConcurrencyConflict
 from cases.eventstore import Event
 from cases.kinds import KindDeclaration, declaration_of
 from cases.personal_data import DataSubject
-from cases.rows import insert_statement, update_statement
+from cases.rows import creation_statement, update_statement
 from cases.sla import OfficialDay, SlaPolicy
 
 if TYPE_CHECKING:
@@ -324,9 +324,7 @@ class Case(FSMModelMixin, models.Model):
         # event, in one statement on PostgreSQL (`eventstore.write`).
         changed = [f.attname for f in self._meta.concrete_fields] if creating else self._changed_fields()
         if creating:
-            eventstore.write_with(event, insert_statement([self], changed))
-            self._state.adding = False
-            self._state.db = DEFAULT_DB_ALIAS
+            eventstore.write_with(event, creation_statement(self))
         elif changed:
             eventstore.write_with(event, update_statement(self, changed))
         saved_details = getattr(self, "_saved_values", {}).get("details") or {}

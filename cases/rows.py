@@ -112,6 +112,15 @@ def create_row(instance: M) -> M:
     return instance
 
 
+def creation_statement(instance: models.Model) -> RowWrite:
+    """The INSERT of every column of a new `instance` whose primary key is already set, to be
+    written with an event (`create_row`'s statement); the instance counts as saved from now."""
+    write = insert_statement([instance], [f.attname for f in instance._meta.concrete_fields])
+    instance._state.adding = False
+    instance._state.db = DEFAULT_DB_ALIAS
+    return write
+
+
 def update_statement(instance: models.Model, names: Sequence[str]) -> RowWrite:
     """The UPDATE of the named fields of `instance` in its row."""
     model = type(instance)._meta.concrete_model

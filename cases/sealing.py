@@ -17,14 +17,13 @@ import json
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from django.db import DEFAULT_DB_ALIAS
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.compiled_queries import CompiledQuery
 from cases.kinds import declaration_of, declared, kind_of_event
 from cases.personal_data import DataSubject
-from cases.rows import insert_statement
+from cases.rows import creation_statement
 
 if TYPE_CHECKING:
     from cases.models import Case
@@ -90,9 +89,7 @@ def hold_subject(case: Case, subject: DataSubject) -> None:
     """Hand the data subject a command has just made or read to the next event of `case`; one
     just made, not yet written, is written with that event."""
     if subject._state.adding:
-        case.write_with_next_event(insert_statement([subject], [f.attname for f in subject._meta.concrete_fields]))
-        subject._state.adding = False
-        subject._state.db = DEFAULT_DB_ALIAS
+        case.write_with_next_event(creation_statement(subject))
     setattr(case, _HELD, subject)
 
 

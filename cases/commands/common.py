@@ -33,7 +33,7 @@ from cases.evidence import (
 )
 from cases.models import REFERENCE_CONSTRAINT, Case, DataSubject, Evidence, TrackingCredential
 from cases.references import new_reference, new_tracking_token, token_hash
-from cases.rows import insert_statement, load_case
+from cases.rows import creation_statement, load_case
 from cases.sealing import hold_subject
 from cases.workflows.base import perform
 from cases.workflows.validation import optional_text
@@ -176,9 +176,7 @@ def issue_tracking_token(case: Case) -> str:
         raise ValueError(f"{case} already has its first event: its tracking token goes with it")
     token = new_tracking_token()
     credential = TrackingCredential(case=case, token_hash=token_hash(token), created_at=timezone.now())
-    case.write_with_next_event(
-        insert_statement([credential], [f.attname for f in TrackingCredential._meta.concrete_fields])
-    )
+    case.write_with_next_event(creation_statement(credential))
     return token
 
 
