@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from cases.eventstore import Event, stored_events
 from cases.kinds import kind_of_event
 from cases.measures import measure_rows, measures_sync
 from cases.models import Case, EnforcementMeasure
 from cases.projections import apply_event
+from cases.stream_workers import PARALLEL_FROM, StreamWorkers, counted, export_snapshot
 from ledger.log import LEDGER_STREAM_ID
 
 BATCH_STREAMS = 500
@@ -84,10 +86,50 @@ def _compare(
     return differences
 
 
-def rebuild_projections(*, check: bool, progress: Callable[[int, int], None] | None = None) -> list[Difference]:
-    """Replay every stream; report differences, and unless `check`, write the replayed rows."""
-    # The ledger's own stream (its signed checkpoints) opens no case.
-    total = Event.objects.exclude(stream_id=LEDGER_STREAM_ID).count()
+def rebuild_projections(
+    *, check: bool, progress: Callable[[int, int], None] | None = None, workers: int | None = None
+) -> list[Difference]:
+    """Replay every stream; report differences, and unless `check`, write the replayed rows.
+
+    On PostgreSQL, from `PARALLEL_FROM` events on (or with `workers` above one), the streams are
+    replayed by one worker process per core (or `workers`), each over a range of stream ids, all
+    in this command's snapshot of the log; elsewhere, or inside a transaction someone else
+    opened, by this process alone."""
+    report = progress or (lambda done, total: None)
+    in_snapshot = not connection.in_atomic_block and connection.vendor == "postgresql"
+    with transaction.atomic():
+        if in_snapshot:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        # The ledger's own stream (its signed checkpoints) opens no case.
+        total = Event.objects.exclude(stream_id=LEDGER_STREAM_ID).count()
+        if workers is None:
+            workers = (os.cpu_count() or 1) if total >= PARALLEL_FROM else 1
+        if workers > 1 and in_snapshot:
+            pool = StreamWorkers(workers, export_snapshot(), replay_streams, check)
+            replayed, differences = pool.result(progress=lambda done: report(done, total))
+        else:
+            replayed, differences = replay_streams(None, None, check, progress=lambda done: report(done, total))
+    report(replayed, total)
+    return differences
+
+
+def replay_streams(
+    low: uuid.UUID | None, high: uuid.UUID | None, check: bool, *, progress: Callable[[int], None] | None = None
+) -> tuple[int, list[Difference]]:
+    """Replay the streams whose ids lie in [low, high) (None: no bound) and compare each with its
+    stored row; unless `check`, write the replayed rows that differ, a batch at a time, and
+    delete the rows no stream justifies. Returns the events replayed and the differences. (In a
+    worker, the `RangeTask` of `rebuild_projections`.)"""
+    if progress is not None:
+        return _replay(low, high, check, progress)
+    with counted() as count:  # in a worker: its progress is the command's
+        return _replay(low, high, check, count)
+
+
+def _replay(
+    low: uuid.UUID | None, high: uuid.UUID | None, check: bool, progress: Callable[[int], None]
+) -> tuple[int, list[Difference]]:
     seen_events = 0
     seen_cases: set[uuid.UUID] = set()
     differences: list[Difference] = []
@@ -111,7 +153,7 @@ def rebuild_projections(*, check: bool, progress: Callable[[int, int], None] | N
                         measures_sync(case)
         batch.clear()
 
-    events = stored_events(by_stream=True, exclude_stream=LEDGER_STREAM_ID)
+    events = stored_events(by_stream=True, exclude_stream=LEDGER_STREAM_ID, streams=(low, high))
     for stream in _streams(events):
         case = replay(stream)
         batch.append(case)
@@ -119,16 +161,19 @@ def rebuild_projections(*, check: bool, progress: Callable[[int, int], None] | N
         seen_events += len(stream)
         if len(batch) >= BATCH_STREAMS:
             flush()
-            if progress:
-                progress(seen_events, total)
+            progress(seen_events)
     if batch:
         flush()
-    if progress:
-        progress(seen_events, total)
+    progress(seen_events)
 
     # A projection row with no events behind it cannot be justified by the log.
-    orphan_ids = [pk for pk in Case.objects.values_list("pk", flat=True).iterator() if pk not in seen_cases]
+    rows = Case.objects.values_list("pk", flat=True)
+    if low is not None:
+        rows = rows.filter(pk__gte=low)
+    if high is not None:
+        rows = rows.filter(pk__lt=high)
+    orphan_ids = [pk for pk in rows.iterator() if pk not in seen_cases]
     differences.extend(Difference(case_id, "(row)", "present", None) for case_id in orphan_ids)
     if orphan_ids and not check:
         Case.objects.filter(pk__in=orphan_ids).delete()
-    return differences
+    return seen_events, differences

@@ -10,8 +10,8 @@ import uuid
 import pytest
 
 from cases import commands
-from cases.chain_workers import stream_ranges
 from cases.eventstore import Event
+from cases.stream_workers import stream_ranges
 from tests.conftest import tamper
 from tests.processes import manage
 

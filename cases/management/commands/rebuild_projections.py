@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cases.management.progress import Progress
 from cases.rebuild import rebuild_projections
+from cases.stream_workers import PARALLEL_FROM
 
 
 class Command(BaseCommand):
@@ -13,9 +14,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--check", action="store_true", help="Compare only; change nothing.")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            help=(
+                "Processes that replay the streams, each a range of them, in this command's snapshot of the log "
+                f"(PostgreSQL only); default: one per core from {PARALLEL_FROM:,} events on, else none."
+            ),
+        )
 
-    def handle(self, *args: Any, check: bool, **options: Any) -> None:
-        differences = rebuild_projections(check=check, progress=Progress("replayed events", self.stderr))
+    def handle(self, *args: Any, check: bool, workers: int | None, **options: Any) -> None:
+        if workers is not None and workers < 1:
+            raise CommandError("--workers must be at least 1.")
+        differences = rebuild_projections(
+            check=check, progress=Progress("replayed events", self.stderr), workers=workers
+        )
         for difference in differences:
             self.stdout.write(difference.describe())
         if check and differences:

@@ -13,9 +13,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from cases.chain_workers import PARALLEL_FROM, ChainWorkers, export_snapshot
 from cases.eventstore import ChainBreak, Event, stored_events, verify_chain
 from cases.management.progress import Progress
+from cases.stream_workers import PARALLEL_FROM, StreamWorkers, export_snapshot, verify_streams
 from ledger.checkpoints import parse_checkpoint
 from ledger.keys import NoteError, VerifierKey
 from ledger.verify import Finding, LogReport, check_against, check_receipt, stored_checkpoints, walk_log
@@ -136,13 +136,13 @@ class Command(BaseCommand):
         self, workers: int, total: int, sizes: set[int], watch: set[int]
     ) -> tuple[int, list[ChainBreak], LogReport]:
         """The chains in worker processes and the global log here, at the same time."""
-        chains = ChainWorkers(workers, export_snapshot())
+        chains = StreamWorkers(workers, export_snapshot(), verify_streams)
         progress = Progress("verified events", self.stderr)
         log_progress = Progress("checked log leaves", self.stderr)
 
         def both(done: int) -> None:
             log_progress(done, total)
-            progress(chains.checked(), total)
+            progress(chains.done(), total)
 
         # The log is walked taking each stored hash for what its event's content gives, which
         # the chains are being checked for meanwhile; should any of them fail, it is walked
