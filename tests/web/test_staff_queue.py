@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.html import escape
 
@@ -92,13 +93,39 @@ def test_each_queue_is_a_link_with_its_count_of_open_cases(staff_client, queues)
     }
 
 
-def test_the_counts_are_read_in_one_query(agent, queues, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_the_counts_are_two_queries_and_the_organisations_is_the_same_for_all_its_staff(agent, colleague, queues):
+    with CaptureQueriesContext(connection) as asked:
         counts = queue_counts(actor=agent)
+    with CaptureQueriesContext(connection) as asked_by_colleague:
+        queue_counts(actor=Actor.for_user(colleague))
 
     assert (counts.mine, counts.unassigned, counts.total) == (OpenCount(2), OpenCount(2), OpenCount(5))
     assert {kind: n.value for kind, n in counts.by_kind.items() if n.value} == {"complaint": 4, "appeal": 1}
     assert not any(n.more for n in counts.by_kind.values())
+    assert len(asked) == len(asked_by_colleague) == 2
+    # The organisation's counts, then each one's own.
+    assert asked[0]["sql"] == asked_by_colleague[0]["sql"]
+    assert asked[1]["sql"] != asked_by_colleague[1]["sql"]
+
+
+@pytest.mark.postgres
+def test_the_organisations_counts_are_a_statement_without_parameters_prepared_and_kept(agent, queues):
+    """Planned once per connection: PostgreSQL keeps the plan of a prepared statement that has
+    no parameters, where one with parameters is planned again on every run (plan_cache_mode)."""
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT parameter_types::text FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["SELECT 0 AS part, COUNT(*)%cases_case%complaint%"],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    queue_counts(actor=agent)
+    assert prepared() == []
+    for _ in range(3):  # psycopg prepares a statement once it has run `prepare_threshold` times
+        queue_counts(actor=agent)
+    assert prepared() == ["{}"]
 
 
 def test_counts_belong_to_whoever_asks(colleague, queues, other_provider):
