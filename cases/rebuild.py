@@ -6,7 +6,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import connection, transaction
 
@@ -86,8 +86,14 @@ def _compare(
     return differences
 
 
+class ProgressReport(Protocol):
+    """Told the events replayed so far and how many there are (`cases.management.progress`)."""
+
+    def __call__(self, done: int, total: int, *, final: bool = False) -> None: ...
+
+
 def rebuild_projections(
-    *, check: bool, progress: Callable[[int, int], None] | None = None, workers: int | None = None
+    *, check: bool, progress: ProgressReport | None = None, workers: int | None = None
 ) -> list[Difference]:
     """Replay every stream; report differences, and unless `check`, write the replayed rows.
 
@@ -95,7 +101,11 @@ def rebuild_projections(
     replayed by one worker process per core (or `workers`), each over a range of stream ids, all
     in this command's snapshot of the log; elsewhere, or inside a transaction someone else
     opened, by this process alone."""
-    report = progress or (lambda done, total: None)
+
+    def report(done: int, total: int, *, final: bool = False) -> None:
+        if progress is not None:
+            progress(done, total, final=final)
+
     in_snapshot = not connection.in_atomic_block and connection.vendor == "postgresql"
     with transaction.atomic():
         if in_snapshot:
@@ -110,7 +120,7 @@ def rebuild_projections(
             replayed, differences = pool.result(progress=lambda done: report(done, total))
         else:
             replayed, differences = replay_streams(None, None, check, progress=lambda done: report(done, total))
-    report(replayed, total)
+    report(replayed, total, final=True)
     return differences
 
 
