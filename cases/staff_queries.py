@@ -13,10 +13,11 @@ import datetime as dt
 import heapq
 import itertools
 import json
+import operator
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, reduce
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -325,17 +326,28 @@ def _before_undated(position: QueuePosition) -> Q:
 
 
 def _first_rows(parts: list[QuerySet[Case]], order: tuple[str, ...], limit: int) -> list[Case]:
-    """The first `limit` rows of the parts together in `order`: each part's first rows, merged."""
+    """The first `limit` rows of the parts together in `order`.
+
+    With several parts, each part's first keys are merged, and only the rows that make the
+    page are read, in one more query: each part may bring a page of its own, and making a
+    case of every row of them would cost more than the queries."""
     ordered = [part.order_by(*order) for part in parts]
     if len(ordered) == 1:
         return list(ordered[0][:limit])
-    merged = heapq.merge(*(list(part[:limit]) for part in ordered), key=_queue_key, reverse=order[0].startswith("-"))
-    return list(itertools.islice(merged, limit))
+    keys = (list(part.values_list("due_at", "created_at", "id")[:limit]) for part in ordered)
+    merged = heapq.merge(*keys, key=_queue_key, reverse=order[0].startswith("-"))
+    chosen = [case_id for _due, _created, case_id in itertools.islice(merged, limit)]
+    if not chosen:
+        return []
+    # Read through the parts' own filters (their scope included), by the keys just chosen.
+    found = {case.id: case for case in reduce(operator.or_, parts).filter(pk__in=chosen)}
+    return [found[case_id] for case_id in chosen if case_id in found]
 
 
-def _queue_key(case: Case) -> tuple[Any, ...]:
+def _queue_key(key: tuple[Any, Any, Any]) -> tuple[Any, ...]:
     # Within one part of a page every row is dated, or every row is undated.
-    return (case.due_at or case.created_at, case.created_at, case.id)
+    due, created, case_id = key
+    return (due or created, created, case_id)
 
 
 def _page_after(
