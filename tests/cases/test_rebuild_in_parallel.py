@@ -9,23 +9,9 @@ import uuid
 import pytest
 from django.db import connection
 
-from cases import commands
 from cases.models import Case
+from tests.cases.conftest import HALF
 from tests.processes import manage
-
-HALF = uuid.UUID(int=1 << 127)
-
-
-@pytest.fixture
-def cases_in_both_halves(submit_complaint, agent):
-    """Complaints of two events each, at least one in each worker's half of the stream ids."""
-    cases = []
-    while not (any(c.id < HALF for c in cases) and any(c.id >= HALF for c in cases)):
-        case = submit_complaint().case
-        commands.complaint_accept(case_id=case.id, actor=agent, expected_version=1)
-        cases.append(case)
-        assert len(cases) < 40, "forty random ids all in one half"
-    return cases
 
 
 def _drift(case: Case, title: str) -> None:

@@ -5,29 +5,14 @@ finds. Run as the operator runs it, a process of its own."""
 from __future__ import annotations
 
 import itertools
-import uuid
 
 import pytest
 
-from cases import commands
 from cases.eventstore import Event
 from cases.stream_workers import stream_ranges
+from tests.cases.conftest import HALF
 from tests.conftest import tamper
 from tests.processes import manage
-
-HALF = uuid.UUID(int=1 << 127)
-
-
-@pytest.fixture
-def cases_in_both_halves(submit_complaint, agent):
-    """Complaints of two events each, at least one in each worker's half of the stream ids."""
-    cases = []
-    while not (any(c.id < HALF for c in cases) and any(c.id >= HALF for c in cases)):
-        case = submit_complaint().case
-        commands.complaint_accept(case_id=case.id, actor=agent, expected_version=1)
-        cases.append(case)
-        assert len(cases) < 40, "forty random ids all in one half"
-    return cases
 
 
 def test_the_ranges_of_stream_ids_cover_every_id_once():
