@@ -260,10 +260,12 @@ def _counted_up_to(parts: dict[str, QuerySet[Case]], limit: int, *, planned_once
 def _planned_once(sql: str, parameters: list[Any]) -> tuple[str, list[Any] | None]:
     """The statement to run for a query whose plan does not depend on its values, and which
     takes long to plan (the queue counts: sixteen sub-selects, 4 ms to plan on a million cases,
-    as long as they take to run). PostgreSQL plans a prepared statement for its values on every run here (see
-    `plan_cache_mode` in the settings), but keeps the plan of one that has none: on PostgreSQL
-    the values are written into the text, as literals quoted by psycopg, so that the statement,
-    prepared once it has run `prepare_threshold` times on a connection, is planned only then."""
+    as long as they take to run).
+
+    PostgreSQL plans a prepared statement for its values on every run here (`plan_cache_mode`
+    in the settings), but keeps the plan of one that has no parameters. So on PostgreSQL the
+    values are written into the text, as literals quoted by psycopg: the statement, prepared
+    once it has run `prepare_threshold` times on a connection, is planned only then."""
     if connection.vendor != "postgresql":
         return sql, parameters
     from psycopg import ClientCursor
