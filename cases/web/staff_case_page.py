@@ -75,19 +75,26 @@ def staff_choices(actor: Actor) -> StaffChoices:
 
 @dataclass(frozen=True)
 class ActionPanel:
+    """A step of the workflow: its form, or, while the form is folded, the link that opens it."""
+
     action: Action
-    form: ActionForm
+    form: ActionForm | None
     url: str
+    prefix: str
+    # Whether the form has fields, and so is folded into a link until opened.
+    foldable: bool
 
 
 @dataclass(frozen=True)
 class OpeningPanel:
-    """The form that opens a case of another kind from this one."""
+    """The form that opens a case of another kind from this one (folded like a step's)."""
 
     kind: str
     action: Action
-    form: OpeningForm
+    form: OpeningForm | None
     url: str
+    prefix: str
+    foldable: bool = True  # every opening asks for the cases it answers
 
 
 @dataclass
@@ -135,12 +142,25 @@ class _Forms:
     """Builds the page's forms: fresh at the case's version, except the one sent back with
     errors (shown as sent) and the one refused as stale (its typed text offered again)."""
 
-    def __init__(self, case: Case, actor: Actor, bound: StaffForm | None, retyped: StaffForm | None) -> None:
+    def __init__(
+        self, case: Case, actor: Actor, bound: StaffForm | None, retyped: StaffForm | None, opened: str
+    ) -> None:
         self.case = case
         self.actor = actor
         self.bound = bound
         self.retyped = retyped
+        self.opened = opened
         self._staff: StaffChoices | None = None
+
+    def unfolded(self, prefix: str, *, foldable: bool) -> bool:
+        """Whether a step's form is drawn: one without fields always (it is a button), one with
+        fields when the person opened it or it comes back to them (with errors, or stale).
+        Drawing every step's fields on every view cost more than the rest of the page."""
+        return (
+            not foldable
+            or prefix == self.opened
+            or any(form is not None and form.prefix == prefix for form in (self.bound, self.retyped))
+        )
 
     def staff(self) -> StaffChoices:
         if self._staff is None:
@@ -157,20 +177,34 @@ class _Forms:
 
 
 def case_controls(
-    case: Case, actor: Actor, *, bound: StaffForm | None = None, retyped: StaffForm | None = None
+    case: Case,
+    actor: Actor,
+    *,
+    bound: StaffForm | None = None,
+    retyped: StaffForm | None = None,
+    opened: str = "",
 ) -> CaseControls:
-    forms = _Forms(case, actor, bound, retyped)
+    """The page's forms. `opened` is the prefix of the step form the person unfolded (the
+    page's `?form=`); the other forms with fields are links that unfold them."""
+    forms = _Forms(case, actor, bound, retyped, opened)
     actions = []
     for action in available_actions(case, actor):
-        staff = forms.staff() if needs_staff(action) else ()
-        form = forms.make(ActionForm, action_prefix(action.name), action=action, staff=staff)
+        prefix = action_prefix(action.name)
+        foldable = bool(action.arguments)
+        form = None
+        if forms.unfolded(prefix, foldable=foldable):
+            staff = forms.staff() if needs_staff(action) else ()
+            form = forms.make(ActionForm, prefix, action=action, staff=staff)
         url = reverse("web:staff_case_act", kwargs={"case_id": case.id, "action": action.name})
-        actions.append(ActionPanel(action=action, form=form, url=url))
+        actions.append(ActionPanel(action=action, form=form, url=url, prefix=prefix, foldable=foldable))
     openings = []
     for offer in available_openings(case, actor):
-        form = forms.make(OpeningForm, opening_prefix(offer.kind), action=offer.action)
+        prefix = opening_prefix(offer.kind)
+        opening = None
+        if forms.unfolded(prefix, foldable=True):
+            opening = forms.make(OpeningForm, prefix, action=offer.action)
         url = reverse("web:staff_case_open", kwargs={"case_id": case.id, "kind": offer.kind})
-        openings.append(OpeningPanel(kind=offer.kind, action=offer.action, form=form, url=url))
+        openings.append(OpeningPanel(kind=offer.kind, action=offer.action, form=opening, url=url, prefix=prefix))
     controls = CaseControls(
         actions=actions,
         openings=openings,

@@ -11,8 +11,10 @@
   // The private tracking link is /track/<reference>/#<token>. Browsers never send the part
   // after #, so the token reaches neither server logs nor Referer headers. Take it out of the
   // address bar (and the history) at once, then post it with the form on this page, which
-  // exchanges it for access in the session and comes back to the clean address.
-  if (location.hash.length > 1) {
+  // exchanges it for access in the session and comes back to the clean address. A part after
+  // # that names an element of the page is a place on it (a step's form, the history), not a
+  // token: the browser scrolls there.
+  if (location.hash.length > 1 && !document.getElementById(location.hash.slice(1))) {
     var token = "";
     try {
       token = decodeURIComponent(location.hash.slice(1));

@@ -221,7 +221,9 @@ def test_filing_is_rate_limited_like_other_public_forms(client, alice, settings)
 
 def test_staff_open_a_request_from_the_complaint_for_its_filer(staff_client, alice):
     complaint = alice.case
-    page = staff_client.get(f"/staff/cases/{complaint.id}/", **ENGLISH).content.decode()
+    page = staff_client.get(
+        f"/staff/cases/{complaint.id}/?form=open-personal_information_request", **ENGLISH
+    ).content.decode()
     assert f'action="/staff/cases/{complaint.id}/open/personal_information_request/"' in page
 
     response = staff_client.post(

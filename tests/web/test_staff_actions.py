@@ -67,8 +67,20 @@ def measure_rows(*rows: dict[str, object], argument: str = "measures") -> dict[s
 
 
 def step_forms(html: str) -> list[str]:
-    """The steps whose forms are on the page, in order."""
-    return re.findall(r'<form method="post" action="/staff/cases/[^/]+/actions/([a-z_]+)/"', html)
+    """The steps the page offers, in order: their forms, or the links that open them."""
+    return re.findall(
+        r'<form method="post" action="/staff/cases/[^/]+/actions/([a-z_]+)/"|<a href="\?form=action-([a-z_]+)#',
+        html,
+    )
+
+
+def offered_steps(html: str) -> list[str]:
+    return ["".join(found) for found in step_forms(html)]
+
+
+def unfolded_steps(html: str) -> list[str]:
+    """The steps whose forms are drawn with their fields (or that have none)."""
+    return [form for form, _link in step_forms(html) if form]
 
 
 @pytest.fixture(autouse=True)
@@ -131,21 +143,69 @@ def test_a_new_complaint_offers_accept_and_reject_with_the_fields_they_ask_for(s
 
     html = page(staff_client.get(case_url(case), **ENGLISH))
 
-    assert step_forms(html) == ["accept", "reject"]
-    assert 'name="action-accept-note"' in html  # the optional note, a textarea
+    # Both ask for something, so each is a link that opens its form on the page.
+    assert offered_steps(html) == ["accept", "reject"]
+    assert unfolded_steps(html) == []
+    assert "action-accept-note" not in html and "action-reject-reason" not in html
+    assert '<a href="?form=action-accept#action-accept" class="button button--secondary">Fill in “Accept”</a>' in html
+
+    html = page(staff_client.get(case_url(case) + "?form=action-accept", **ENGLISH))
+    assert offered_steps(html) == ["accept", "reject"]
+    assert unfolded_steps(html) == ["accept"]
     assert re.search(r'<textarea name="action-accept-note"[^>]*id="id_action-accept-note"', html)
+    assert "action-reject-reason" not in html
+    assert '<a href="?#action-accept" class="step-form__fold">Close this form</a>' in html
+
+    html = page(staff_client.get(case_url(case) + "?form=action-reject", **ENGLISH))
+    assert unfolded_steps(html) == ["reject"]
+    assert 'name="action-accept-note"' not in html
     assert '<input type="radio" name="action-reject-reason" value="invalid"' in html
     assert '<input type="radio" name="action-reject-reason" value="duplicate"' in html
     assert '<label class="label" for="id_action-reject-explanation">' in html
     assert 'name="action-reject-duplicate_of"' in html
-    assert '<input type="hidden" name="action-accept-expected_version" value="1"' in html
+    assert '<input type="hidden" name="action-reject-expected_version" value="1"' in html
     assert "csrfmiddlewaretoken" in html
 
 
-def test_a_step_form_asks_for_measures_in_up_to_five_rows(staff_client, investigating):
-    html = page(staff_client.get(case_url(investigating), **ENGLISH))
+@pytest.mark.parametrize(
+    "opened",
+    # As sent in the address: NUL, a lone surrogate and a byte that is not UTF-8 among them.
+    [
+        "action-close",
+        "action-",
+        "open-rumor-x",
+        "%3Cscript%3E",
+        "action-accept%00",
+        "a" * 5000,
+        "action-accept%ED%A0%80",
+        "%FF",
+    ],
+)
+def test_a_form_to_open_that_is_not_offered_opens_none(staff_client, submit_complaint, opened):
+    case = submit_complaint().case
 
-    assert step_forms(html) == ["request_information", "resolve"]
+    response = staff_client.get(f"{case_url(case)}?form={opened}", **ENGLISH)
+
+    assert response.status_code == 200
+    html = page(response)
+    assert offered_steps(html) == ["accept", "reject"] and unfolded_steps(html) == []
+    assert "<script>" not in html.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_a_step_without_fields_is_a_button_on_the_page(staff_client, investigating, agent):
+    resolved = resolve_with_violation(investigating, agent)
+
+    html = page(staff_client.get(case_url(resolved), **ENGLISH))
+
+    assert unfolded_steps(html) == ["close"]
+    assert "Close this form" not in html
+
+
+def test_a_step_form_asks_for_measures_in_up_to_five_rows(staff_client, investigating):
+    html = page(staff_client.get(case_url(investigating) + "?form=action-resolve", **ENGLISH))
+
+    assert offered_steps(html) == ["request_information", "resolve"]
+    assert unfolded_steps(html) == ["resolve"]
     for row in range(5):
         assert f'<select name="action-resolve-measures_{row}_measure"' in html
         assert f'name="action-resolve-measures_{row}_account"' in html
@@ -164,7 +224,7 @@ def test_internal_transitions_and_assignment_are_never_offered_as_steps(staff_cl
     html = page(staff_client.get(case_url(resolved), **ENGLISH))
 
     # Reversing measures and reopening start from "resolved" too, but only appeals take them.
-    assert step_forms(html) == ["close"]
+    assert offered_steps(html) == ["close"]
     assert "reverse_measures" not in html
     assert "/actions/reopen/" not in html
     assert "/actions/assign/" not in html
@@ -176,7 +236,7 @@ def test_a_finished_case_offers_no_steps_and_no_assignment(staff_client, investi
 
     html = page(staff_client.get(case_url(case), **ENGLISH))
 
-    assert step_forms(html) == []
+    assert offered_steps(html) == []
     assert "No step of the workflow is open to you in this state." in html
     assert f"/staff/cases/{case.id}/assign/" not in html
     assert f"/staff/cases/{case.id}/notes/" in html  # notes can still be added
@@ -335,6 +395,7 @@ def test_a_stale_step_form_is_refused_and_nothing_is_recorded(staff_client, subm
     assert "Assigned to <strong>colleague</strong>" in html
     assert f'<input type="hidden" name="action-accept-expected_version" value="{shown_at + 1}"' in html
     assert "My careful note.</textarea>" in html
+    assert unfolded_steps(html) == ["accept"]  # the other step stays folded
 
 
 @pytest.mark.parametrize(

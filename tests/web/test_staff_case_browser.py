@@ -4,10 +4,12 @@ label, and a decision is taken through the page's forms by keyboard and mouse.""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.actors import Actor
 from cases import commands
 from cases.models import Case
+from tests.web.test_personal_information_browser import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -115,9 +117,18 @@ def test_a_decision_with_measures_is_taken_through_the_page(
     sign_in(page, base, "agent")
     page.goto(f"{base}/staff/cases/{case.id}/")
     assert page.evaluate(UNLABELLED) == []
+    assert axe_violations(page) == []
+    # The step asks for a decision, so it is a link until opened; opened, the page scrolls to it.
+    assert page.locator("fieldset.measure-row").count() == 0
+    page.get_by_role("link", name="Fill in “Resolve”").click()
+    page.wait_for_url(f"{base}/staff/cases/{case.id}/?form=action-resolve*")
+    resolve = page.locator("form.step-form", has=page.locator("h3", has_text="Resolve"))
+    assert resolve.locator("fieldset.measure-row").count() == 5
+    expect(page.locator("#action-resolve")).to_be_in_viewport()
+    assert page.evaluate(UNLABELLED) == []
+    assert axe_violations(page) == []
 
     # A warning without its account is refused: the summary has focus and links to the field.
-    resolve = page.locator("form.step-form", has=page.locator("h3", has_text="Resolve"))
     resolve.get_by_label("Violation found, measures taken").check()
     resolve.get_by_label("Decision and reasons, for the complainant").fill("The video was removed.")
     first, second = resolve.locator("fieldset.measure-row").nth(0), resolve.locator("fieldset.measure-row").nth(1)

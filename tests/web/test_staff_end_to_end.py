@@ -57,7 +57,11 @@ def sign_in(page, base: str, username: str) -> None:
 
 
 def step_form(page, step: str):
-    """The case page's form for one workflow step, found by its heading."""
+    """The case page's form for one workflow step, found by its heading; a step that asks for
+    something is a link until opened, so it is opened first."""
+    unfold = page.get_by_role("link", name=f"Fill in “{step}”", exact=True)
+    if unfold.count():
+        unfold.click()
     return page.locator("form.step-form").filter(has=page.get_by_role("heading", name=step, exact=True))
 
 

@@ -44,6 +44,12 @@ def test_a_complaints_page_offers_to_open_a_refutation_with_labelled_fields(staf
     html = staff_client.get(f"/staff/cases/{complaint.id}/", **ENGLISH).content.decode()
 
     assert '<h2 id="openings-title">Open a related case</h2>' in html
+    assert f'<a href="?form={PREFIX}#{PREFIX}" class="button button--secondary">' in html
+    assert f'action="/staff/cases/{complaint.id}/open/rumor/"' not in html  # folded until opened
+    # Its link form offers the link to a refutation, in words.
+    assert 'value="refuted_by"' in html and "Claim refuted by" in html
+
+    html = staff_client.get(f"/staff/cases/{complaint.id}/?form={PREFIX}", **ENGLISH).content.decode()
     assert f'<form method="post" action="/staff/cases/{complaint.id}/open/rumor/" class="step-form"' in html
     for field, label in (
         ("claim", "The claim to check"),
@@ -51,8 +57,6 @@ def test_a_complaints_page_offers_to_open_a_refutation_with_labelled_fields(staf
         ("also_from", "Other cases about the same thing (optional)"),
     ):
         assert f'<label class="label" for="id_{PREFIX}-{field}">{label}</label>' in html
-    # Its link form offers the link to a refutation, in words.
-    assert 'value="refuted_by"' in html and "Claim refuted by" in html
 
 
 def test_opening_goes_to_the_new_case_linked_to_both_complaints(staff_client, submit_complaint):

@@ -50,7 +50,9 @@ def staff_case_page(request: HttpRequest, actor: Actor, case_id: uuid.UUID) -> H
     case = staff_case(actor=actor, case_id=case_id)
     if case is None:
         raise Http404
-    return render_case_page(request, actor, case, controls=case_controls(case, actor))
+    # `?form=` names the step form to unfold; any other value unfolds none.
+    opened = request.GET.get("form", "")
+    return render_case_page(request, actor, case, controls=case_controls(case, actor, opened=opened))
 
 
 @never_cache
