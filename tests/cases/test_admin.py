@@ -48,3 +48,15 @@ def test_cases_cannot_be_added_changed_or_deleted_in_the_admin(admin_client, sub
     case = submit_complaint().case
     assert admin_client.get(reverse("admin:cases_case_add")).status_code == 403
     assert admin_client.post(reverse("admin:cases_case_delete", args=[case.pk]), {"post": "yes"}).status_code == 403
+
+
+def test_the_admin_case_list_pages_fifty_cases_at_a_time(admin_client, submit_complaint):
+    references = {submit_complaint().case.reference for _ in range(51)}
+    listing = reverse("admin:cases_case_changelist")
+
+    first = admin_client.get(listing).content.decode()
+    second = admin_client.get(listing, {"p": "2"}).content.decode()
+
+    shown = [{reference for reference in references if reference in page} for page in (first, second)]
+    assert [len(found) for found in shown] == [50, 1]
+    assert shown[0] | shown[1] == references
