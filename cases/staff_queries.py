@@ -29,7 +29,7 @@ from django.utils.dateparse import parse_datetime
 from cases.actions import Action, OpeningOffer, available_actions, available_openings
 from cases.events import CaseEvent
 from cases.eventstore import ChainBreak, Event
-from cases.kinds import appeal_kinds, declarations, kind_of_event
+from cases.kinds import KindDeclaration, appeal_kinds, declarations, kind_of_event
 from cases.links import case_links
 from cases.models import Case, DataSubject, EnforcementMeasure, Evidence
 from cases.scope import colleagues, visible_case_events, visible_contact, visible_evidence, visible_measures
@@ -210,15 +210,11 @@ def queue_counts(*, actor: Actor) -> QueueCounts:
     if not open_declarations:
         return QueueCounts()
     cases = Case.objects.for_actor(actor)
-    parts: dict[str, QuerySet[Case]] = {}
-    for declaration in open_declarations:
-        of_kind = cases.filter(kind=declaration.kind, state__in=declaration.open_states)
-        parts[f"kind:{declaration.kind}"] = of_kind
-        parts[f"unassigned:{declaration.kind}"] = of_kind.filter(assignee__isnull=True)
     # The organisation's counts are one statement, the same for all its staff, planned once
-    # (see `_planned_once`); the actor's own, a single index scan, is asked apart, so that
-    # each member of staff does not add a statement of their own to every connection's cache.
-    counted = _counted_up_to(parts, QUEUE_COUNT_LIMIT, planned_once=True)
+    # (see `_planned_once`) and written once per process (see `_organisation_counts`); the
+    # actor's own, a single index scan, is asked apart, so that each member of staff does not
+    # add a statement of their own to every connection's cache.
+    counted = _run_counts(_organisation_counts(cases, open_declarations), QUEUE_COUNT_LIMIT)
     # (An actor who is no user has no cases of their own; `assignee_id=None` would be "nobody's".)
     mine = open_cases(actor).filter(assignee_id=actor.user_id) if actor.user_id else cases.none()
     counted.update(_counted_up_to({"mine": mine}, QUEUE_COUNT_LIMIT))
@@ -229,10 +225,57 @@ def queue_counts(*, actor: Actor) -> QueueCounts:
     )
 
 
-def _counted_up_to(parts: dict[str, QuerySet[Case]], limit: int, *, planned_once: bool = False) -> dict[str, OpenCount]:
+@dataclass(frozen=True)
+class _CountStatement:
+    """One query that counts several sets of cases: its SQL, its values, and the label of each
+    part (the SQL numbers them in this order)."""
+
+    sql: str
+    parameters: list[Any] | None
+    labels: list[str]
+
+
+# The organisation's count statement, by the statement of the cases the actor may see (their
+# scope) and the kinds' open states. Written out through the ORM, its sixteen sub-selects cost
+# more than running it; the same scope always gives the same statement.
+_ORGANISATION_COUNTS: dict[tuple[Any, ...], _CountStatement] = {}
+_ORGANISATION_COUNTS_KEPT = 1000
+_PARTS = ("kind", "unassigned")
+
+
+def _organisation_counts(cases: QuerySet[Case], open_declarations: list[KindDeclaration]) -> _CountStatement:
+    try:
+        scope_sql, scope_parameters = cases.query.sql_with_params()
+    except EmptyResultSet:  # one who may see no case (the public): nothing to count
+        return _CountStatement("", None, [f"{part}:{d.kind}" for d in open_declarations for part in _PARTS])
+    key = (
+        connection.vendor,
+        scope_sql,
+        tuple(scope_parameters),
+        tuple((d.kind, tuple(d.open_states)) for d in open_declarations),
+    )
+    statement = _ORGANISATION_COUNTS.get(key)
+    if statement is None:
+        parts: dict[str, QuerySet[Case]] = {}
+        for declaration in open_declarations:
+            of_kind = cases.filter(kind=declaration.kind, state__in=declaration.open_states)
+            parts[f"kind:{declaration.kind}"] = of_kind
+            parts[f"unassigned:{declaration.kind}"] = of_kind.filter(assignee__isnull=True)
+        statement = _count_statement(parts, QUEUE_COUNT_LIMIT, planned_once=True)
+        if len(_ORGANISATION_COUNTS) >= _ORGANISATION_COUNTS_KEPT:
+            _ORGANISATION_COUNTS.clear()
+        _ORGANISATION_COUNTS[key] = statement
+    return statement
+
+
+def _counted_up_to(parts: dict[str, QuerySet[Case]], limit: int) -> dict[str, OpenCount]:
     """Count each queryset's rows up to `limit` (reading one more to know whether there are
-    more), all in one UNION ALL query: `COUNT(*)` over a sub-select with a LIMIT, per part.
-    `planned_once`: see `_planned_once`."""
+    more), all in one UNION ALL query: `COUNT(*)` over a sub-select with a LIMIT, per part."""
+    return _run_counts(_count_statement(parts, limit), limit)
+
+
+def _count_statement(parts: dict[str, QuerySet[Case]], limit: int, *, planned_once: bool = False) -> _CountStatement:
+    """`planned_once`: see `_planned_once`."""
     selects: list[str] = []
     parameters: list[Any] = []
     for position, queryset in enumerate(parts.values()):
@@ -243,15 +286,21 @@ def _counted_up_to(parts: dict[str, QuerySet[Case]], limit: int, *, planned_once
         # The number says which part a row counts; the label text never reaches the SQL.
         selects.append(f"SELECT {position} AS part, COUNT(*) AS counted FROM ({inner}) AS part_{position}")  # noqa: S608
         parameters.extend(inner_parameters)
+    sql = " UNION ALL ".join(selects)
+    if selects and planned_once:
+        sql, planned_parameters = _planned_once(sql, parameters)
+        return _CountStatement(sql, planned_parameters, list(parts))
+    return _CountStatement(sql, parameters, list(parts))
+
+
+def _run_counts(statement: _CountStatement, limit: int) -> dict[str, OpenCount]:
     found: dict[int, int] = {}
-    if selects:
+    if statement.sql:
         with connection.cursor() as cursor:
-            statement = " UNION ALL ".join(selects)
-            cursor.execute(*(_planned_once(statement, parameters) if planned_once else (statement, parameters)))
+            cursor.execute(statement.sql, statement.parameters)
             found = dict(cursor.fetchall())
-    labels = list(parts)
     counts = {}
-    for position, label in enumerate(labels):
+    for position, label in enumerate(statement.labels):
         value = found.get(position, 0)
         counts[label] = OpenCount(min(value, limit), more=value > limit)
     return counts
@@ -270,6 +319,7 @@ def _planned_once(sql: str, parameters: list[Any]) -> tuple[str, list[Any] | Non
         return sql, parameters
     from psycopg import ClientCursor
 
+    connection.ensure_connection()
     return ClientCursor(connection.connection).mogrify(sql, parameters), None
 
 

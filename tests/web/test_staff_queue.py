@@ -128,6 +128,17 @@ def test_the_organisations_counts_are_a_statement_without_parameters_prepared_an
     assert prepared() == ["{}"]
 
 
+def test_the_counts_follow_the_cases_though_their_statement_is_written_once(agent, queues, submit_complaint):
+    before = queue_counts(actor=agent)
+    commands.complaint_accept(case_id=queues["nobodys"].id, actor=agent, expected_version=1)
+    commands.case_assign(case_id=submit_complaint().case.id, actor=agent, expected_version=1, assignee_id=agent.user_id)
+
+    after = queue_counts(actor=agent)
+
+    assert (before.mine, before.unassigned, before.total) == (OpenCount(2), OpenCount(2), OpenCount(5))
+    assert (after.mine, after.unassigned, after.total) == (OpenCount(3), OpenCount(2), OpenCount(6))
+
+
 def test_counts_belong_to_whoever_asks(colleague, queues, other_provider):
     assert queue_counts(actor=Actor.for_user(colleague)).mine == OpenCount(1)
     stranger = Actor.for_user(make_staff(other_provider, "stranger"))
