@@ -436,3 +436,17 @@ def test_the_bulk_command_refuses_an_assignee_of_another_organisation_before_tou
 
     assert refused.value.errors == {"assignee": [str(MSG_ASSIGNEE_NOT_STAFF)]}
     assert Case.objects.get(pk=case.pk).version == 1
+
+
+def test_a_title_is_written_into_the_queue_as_text(staff_client, agent):
+    hostile = '<script>alert(1)</script> & "quoted" <b>'
+    commands.case_open(
+        kind="incident",
+        actor=agent,
+        arguments={"grade": "major", "service": "Voice cloning", "description": "Unlabelled.", "title": hostile},
+    )
+
+    html = page(staff_client.get(QUEUE, **ENGLISH))
+
+    assert f"<td>{escape(hostile)}</td>" in html
+    assert "<script>alert(1)" not in html

@@ -20,6 +20,7 @@ from cases.commands.staff import AssignmentOutcome
 from cases.errors import CommandInvalid
 from cases.kinds import opened_on_their_own
 from cases.staff_queries import DUE_AT_RISK, DUE_OVERDUE, assignable_staff, queue_counts, queue_page
+from cases.web.queue_table import queue_table_rows
 from cases.web.staff_access import staff_member_required
 from cases.web.staff_display import case_url, opening_links, queue_rows, queue_tabs
 from cases.web.staff_forms import AccountSearchForm, BulkAssignForm, QueueFilterForm
@@ -103,8 +104,10 @@ def _queue_context(
     page = queue_page(actor=actor, filters=filters, cursor=query.get("cursor", ""))
     without_cursor = query.copy()
     without_cursor.pop("cursor", None)
+    rows = queue_rows(page.cases, now=timezone.now())
     context.update(
-        rows=queue_rows(page.cases, now=timezone.now()),
+        rows=rows,
+        table_rows=queue_table_rows(rows, selected=context["selected"]),
         filtered=any((filters.kind, filters.state, filters.assigned_to_me, filters.unassigned, filters.due)),
         due_links=_due_links(without_cursor, filters.due),
         next_query=_with_cursor(without_cursor, page.next_cursor),
