@@ -671,3 +671,20 @@ def test_password_guessing_at_the_staff_sign_in_is_limited(client, settings, age
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert "_auth_user_id" not in client.session
+
+
+def test_an_unusable_label_is_shown_with_the_problem_the_reader_reported(staff_client, submit_complaint):
+    case = submit_complaint(
+        evidence=[SimpleUploadedFile("broken.png", labelled_png({"Label": "<b>9</b>", "ContentProducer": "x"}))]
+    ).case
+
+    html = page(staff_client.get(case_url(case), **ENGLISH))
+
+    box = re.search(r'<div class="label-finding label-finding--none">(.*?)\n</div>', html, re.S).group(1)
+    assert "<strong>No usable AI-generated label found in this file</strong>" in box
+    assert "<dt>Producer (ContentProducer)</dt>" in box
+    assert (
+        '<p class="label-finding__problem">Problem reported by the label reader: <span lang="en">'
+        "The AIGC Label &quot;&lt;b&gt;9&lt;/b&gt;&quot; is not 1, 2 or 3.</span></p>"
+    ) in box
+    assert "<b>9</b>" not in html  # whatever the file held is shown as text
