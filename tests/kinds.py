@@ -43,7 +43,7 @@ def file_appeal(organisation: Organisation, decider: Actor) -> Case:
         )
     complainant = Actor.public(tracked_case_ids=frozenset({complaint.id}))
     return commands.appeal_file_against_decision(
-        complaint_id=complaint.id, actor=complainant, statement="Please look again."
+        case_id=complaint.id, actor=complainant, statement="Please look again."
     ).case
 
 

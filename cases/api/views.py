@@ -159,7 +159,7 @@ class AppealFileApi(PublicApi):
         if not complaint.declaration.appealable_states:
             raise CaseNotFound()
         submission = commands.appeal_file_against_decision(
-            complaint_id=complaint.id,
+            case_id=complaint.id,
             actor=public_actor(request, tracking=complaint),
             statement=data["statement"],
             **contact,

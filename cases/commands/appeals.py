@@ -16,6 +16,7 @@ from cases.commands.common import (
     command,
     data_subject_for,
     filer_subject,
+    files_decision_appeals,
     issue_reference,
     issue_tracking_token,
     load_for_update,
@@ -95,10 +96,11 @@ def _file(
     return Submission(case=appeal, tracking_token=tracking_token)
 
 
+@files_decision_appeals
 @command
 def appeal_file_against_decision(
     *,
-    complaint_id: uuid.UUID,
+    case_id: uuid.UUID,
     actor: Actor,
     statement: str,
     contact_name: str = "",
@@ -108,7 +110,7 @@ def appeal_file_against_decision(
 ) -> Submission:
     """The filer appeals the decision on their case (from its tracking page): a complaint's, or
     that of any kind whose declaration makes its decisions appealable (`appealable_states`)."""
-    complaint = as_kind(load_for_update(Case, case_id=complaint_id, actor=actor, expected_version=None))
+    complaint = as_kind(load_for_update(Case, case_id=case_id, actor=actor, expected_version=None))
     if complaint.state not in complaint.declaration.appealable_states:
         raise CommandInvalid.single("complaint", MSG_NOT_DECIDED)
     return _file(

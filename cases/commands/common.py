@@ -159,6 +159,23 @@ def filer_answer_command(kind: str) -> Callable[..., Case] | None:
     return _FILER_ANSWERS.get(kind)
 
 
+# The command that files an appeal against the decision on a case of any kind whose declaration
+# makes its decisions appealable (`appealable_states`), registered by the kind that handles
+# such appeals; the tracking page and the public API find it here.
+_DECISION_APPEAL: list[Callable[..., Submission]] = []  # at most one
+
+
+def files_decision_appeals(func: Callable[P, R]) -> Callable[P, R]:
+    """Register the command that takes a filer's appeal against a decision (with `case_id`,
+    `actor`, `statement` and the contact details), as the one the public pages call."""
+    _DECISION_APPEAL[:] = [func]  # type: ignore[list-item]
+    return func
+
+
+def decision_appeal_command() -> Callable[..., Submission] | None:
+    return _DECISION_APPEAL[0] if _DECISION_APPEAL else None
+
+
 @dataclass(frozen=True)
 class Submission:
     case: Case

@@ -55,7 +55,7 @@ def test_the_complainant_appeals_a_decision_and_it_is_linked_to_the_complaint(su
     complaint = _resolved(submit_complaint, agent, outcome="no_violation")
 
     appeal = commands.appeal_file_against_decision(
-        complaint_id=complaint.id, actor=_complainant(complaint), statement="It is my face."
+        case_id=complaint.id, actor=_complainant(complaint), statement="It is my face."
     ).case
 
     assert (appeal.kind, appeal.state, appeal.related_case_id) == ("appeal", "filed", complaint.id)
@@ -68,30 +68,30 @@ def test_the_complainant_appeals_a_decision_and_it_is_linked_to_the_complaint(su
 def test_only_someone_tracking_the_complaint_may_appeal_its_decision(submit_complaint, agent):
     complaint = _resolved(submit_complaint, agent)
     with pytest.raises(CaseNotFound):
-        commands.appeal_file_against_decision(complaint_id=complaint.id, actor=Actor.public(), statement="Me too.")
+        commands.appeal_file_against_decision(case_id=complaint.id, actor=Actor.public(), statement="Me too.")
 
 
 def test_an_undecided_complaint_cannot_be_appealed(submit_complaint):
     complaint = submit_complaint().case
     with pytest.raises(CommandInvalid) as refused:
-        commands.appeal_file_against_decision(complaint_id=complaint.id, actor=_complainant(complaint), statement="x")
+        commands.appeal_file_against_decision(case_id=complaint.id, actor=_complainant(complaint), statement="x")
     assert "complaint" in refused.value.errors
 
 
 def test_a_second_appeal_while_one_is_open_is_refused(submit_complaint, agent):
     complaint = _resolved(submit_complaint, agent)
     first = commands.appeal_file_against_decision(
-        complaint_id=complaint.id, actor=_complainant(complaint), statement="No."
+        case_id=complaint.id, actor=_complainant(complaint), statement="No."
     ).case
     with pytest.raises(CommandInvalid) as refused:
-        commands.appeal_file_against_decision(complaint_id=complaint.id, actor=_complainant(complaint), statement="No!")
+        commands.appeal_file_against_decision(case_id=complaint.id, actor=_complainant(complaint), statement="No!")
     assert first.reference in refused.value.errors["appeal"][0]
 
 
 def test_the_original_decider_may_not_review_the_appeal(submit_complaint, agent, reviewer):
     complaint = _resolved(submit_complaint, agent)
     appeal = commands.appeal_file_against_decision(
-        complaint_id=complaint.id, actor=_complainant(complaint), statement="No."
+        case_id=complaint.id, actor=_complainant(complaint), statement="No."
     ).case
 
     with pytest.raises(TransitionForbidden) as refused:
@@ -132,7 +132,7 @@ def test_overturning_a_rejection_reopens_the_complaint(submit_complaint, agent, 
         case_id=complaint.id, actor=agent, expected_version=1, reason="invalid", explanation="No."
     )
     appeal = commands.appeal_file_against_decision(
-        complaint_id=complaint.id, actor=_complainant(complaint), statement="It is valid."
+        case_id=complaint.id, actor=_complainant(complaint), statement="It is valid."
     ).case
     commands.appeal_start_review(case_id=appeal.id, actor=reviewer, expected_version=1)
     commands.appeal_overturn(case_id=appeal.id, actor=reviewer, expected_version=2, reason="It is valid.")
@@ -147,7 +147,7 @@ def test_upholding_changes_nothing_on_the_complaint(submit_complaint, agent, rev
     complaint = _resolved(submit_complaint, agent)
     version = complaint.version
     appeal = commands.appeal_file_against_decision(
-        complaint_id=complaint.id, actor=_complainant(complaint), statement="No."
+        case_id=complaint.id, actor=_complainant(complaint), statement="No."
     ).case
     commands.appeal_start_review(case_id=appeal.id, actor=reviewer, expected_version=1)
     commands.appeal_uphold(case_id=appeal.id, actor=reviewer, expected_version=2, reason="Clear violation.")
@@ -170,5 +170,5 @@ def test_an_unknown_measure_reference_is_refused_and_nothing_is_saved(submit_com
 def test_an_appeal_with_an_empty_statement_is_refused(submit_complaint, agent):
     complaint = _resolved(submit_complaint, agent)
     with pytest.raises(CommandInvalid) as refused:
-        commands.appeal_file_against_decision(complaint_id=complaint.id, actor=_complainant(complaint), statement=" ")
+        commands.appeal_file_against_decision(case_id=complaint.id, actor=_complainant(complaint), statement=" ")
     assert "statement" in refused.value.errors

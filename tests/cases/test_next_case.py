@@ -35,7 +35,7 @@ def _appeal_decided_by(submit_complaint, decider):
         case_id=rejected.id, actor=decider, expected_version=1, reason="invalid", explanation="No."
     )
     return commands.appeal_file_against_decision(
-        complaint_id=rejected.id, actor=Actor.public(tracked_case_ids=frozenset({rejected.id})), statement="Unfair."
+        case_id=rejected.id, actor=Actor.public(tracked_case_ids=frozenset({rejected.id})), statement="Unfair."
     ).case
 
 

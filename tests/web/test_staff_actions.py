@@ -330,7 +330,7 @@ def test_each_success_says_what_was_done_once(staff_client, submit_complaint):
 def appeal_against_agents_decision(investigating, agent):
     complaint = resolve_with_violation(investigating, agent)
     return commands.appeal_file_against_decision(
-        complaint_id=complaint.id,
+        case_id=complaint.id,
         actor=Actor.public(tracked_case_ids=frozenset({complaint.id})),
         statement="The content was satire.",
     ).case

@@ -53,7 +53,7 @@ def queues(submit_complaint, agent, agent_user, colleague, other_provider):
     rejected = submit_complaint(description="Rejected").case
     commands.complaint_reject(case_id=rejected.id, actor=agent, expected_version=1, reason="invalid", explanation="No.")
     appeal = commands.appeal_file_against_decision(
-        complaint_id=rejected.id, actor=Actor.public(tracked_case_ids=frozenset({rejected.id})), statement="Unfair."
+        case_id=rejected.id, actor=Actor.public(tracked_case_ids=frozenset({rejected.id})), statement="Unfair."
     ).case
     commands.complaint_submit(
         organisation=other_provider, actor=Actor.public(), category="other", description="Not ours"
@@ -233,7 +233,7 @@ def test_keyset_pages_hold_every_case_once_under_every_filter(agent, agent_user,
             )
     rejected = Case.objects.filter(state="rejected").first()
     commands.appeal_file_against_decision(
-        complaint_id=rejected.id, actor=Actor.public(tracked_case_ids=frozenset({rejected.id})), statement="No."
+        case_id=rejected.id, actor=Actor.public(tracked_case_ids=frozenset({rejected.id})), statement="No."
     )
     whole = [c.reference for c in queue_page(actor=agent, filters=filters, size=100).cases]
     assert whole  # every filter here matches something

@@ -202,7 +202,7 @@ def mixed_cases(submit_complaint, agent, agent_user):
     rejected = submit_complaint(description="Rejected one").case  # finished: no deadline
     commands.complaint_reject(case_id=rejected.id, actor=agent, expected_version=1, reason="invalid", explanation="No.")
     appeal = commands.appeal_file_against_decision(
-        complaint_id=rejected.id, actor=Actor.public(tracked_case_ids=frozenset({rejected.id})), statement="Unfair."
+        case_id=rejected.id, actor=Actor.public(tracked_case_ids=frozenset({rejected.id})), statement="Unfair."
     ).case
     return {
         "accepted": Case.objects.get(pk=accepted.id),

@@ -19,8 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from cases.commands import appeal_file_against_decision
-from cases.commands.common import filer_answer_command
+from cases.commands.common import decision_appeal_command, filer_answer_command
 from cases.commands.tracking import tracking_link_recover
 from cases.display import public_deadline, working_time_words
 from cases.errors import ConcurrencyConflict, DomainError, TransitionForbidden, TransitionNotAllowed
@@ -147,11 +146,12 @@ def _answer_refused(request: HttpRequest, case: Case, form: InformationForm, ref
 @require_http_methods(["GET", "POST"])
 @handles_rate_limits
 def appeal_decision(request: HttpRequest, reference: str) -> HttpResponse:
-    """Appeal the decision on one's own complaint, from its tracking page."""
+    """Appeal the decision on one's own case, from its tracking page."""
     case = tracked_case(request, reference)
     if case is None:
         return redirect("web:track", reference=normalise_reference(reference))
-    if not case.declaration.appealable_states:
+    file_appeal = decision_appeal_command()
+    if file_appeal is None or not case.declaration.appealable_states:
         raise Http404
     context: dict[str, Any] = {
         "case": case,
@@ -163,8 +163,8 @@ def appeal_decision(request: HttpRequest, reference: str) -> HttpResponse:
         "public/decision_appeal_form.html",
         context,
         DecisionAppealForm,
-        lambda form: appeal_file_against_decision(
-            complaint_id=case.id,
+        lambda form: file_appeal(
+            case_id=case.id,
             actor=public_actor(request),
             statement=form.cleaned_data["statement"],
             **form.contact_arguments(),

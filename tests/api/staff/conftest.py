@@ -95,7 +95,7 @@ def appeal_against(complaint: Case) -> Case:
     """The complainant appeals the decision on their complaint."""
     complainant = Actor.public(tracked_case_ids=frozenset({complaint.id}))
     return commands.appeal_file_against_decision(
-        complaint_id=complaint.id, actor=complainant, statement="Please look again."
+        case_id=complaint.id, actor=complainant, statement="Please look again."
     ).case
 
 
