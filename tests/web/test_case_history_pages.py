@@ -51,7 +51,7 @@ def test_the_page_shows_the_latest_events_and_links_to_the_earlier_ones(staff_cl
 
     assert shown_numbers(html) == list(range(6, EVENTS + 1))
     assert f"Events 6 to {EVENTS} of {EVENTS} are shown." in html
-    assert 'href="?before=6#history-title" rel="prev"' in html
+    assert f'href="/staff/cases/{long_case.id}/?before=6#history-title" rel="prev"' in html
     assert "Later events" not in html
 
 
@@ -60,7 +60,7 @@ def test_the_earlier_page_shows_the_first_events_and_links_back(staff_client, lo
 
     assert shown_numbers(html) == [1, 2, 3, 4, 5]
     assert "Follow-up 5" not in html
-    assert 'rel="next"' in html and "Later events" in html
+    assert f'href="/staff/cases/{long_case.id}/?#history-title" rel="next">Later events</a>' in html
     assert "Earlier events" not in html
 
 

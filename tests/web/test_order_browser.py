@@ -37,7 +37,7 @@ def sign_in(page, base: str, username: str, lands_on: str) -> None:
 def take(page, action: str, **fields: str) -> None:
     """Open the step's form on the case page (a step that asks for something is a link until
     then), fill it and send it."""
-    unfold = page.locator(f"a[href='?form=action-{action}#action-{action}']")
+    unfold = page.locator(f"a[href$='?form=action-{action}#action-{action}']")
     if unfold.count():
         unfold.click()
     form = page.locator(f"form[action$='/actions/{action}/']")

@@ -69,7 +69,8 @@ def measure_rows(*rows: dict[str, object], argument: str = "measures") -> dict[s
 def step_forms(html: str) -> list[str]:
     """The steps the page offers, in order: their forms, or the links that open them."""
     return re.findall(
-        r'<form method="post" action="/staff/cases/[^/]+/actions/([a-z_]+)/"|<a href="\?form=action-([a-z_]+)#',
+        r'<form method="post" action="/staff/cases/[^/]+/actions/([a-z_]+)/"'
+        r'|<a href="/staff/cases/[^/]+/\?form=action-([a-z_]+)#',
         html,
     )
 
@@ -147,14 +148,17 @@ def test_a_new_complaint_offers_accept_and_reject_with_the_fields_they_ask_for(s
     assert offered_steps(html) == ["accept", "reject"]
     assert unfolded_steps(html) == []
     assert "action-accept-note" not in html and "action-reject-reason" not in html
-    assert '<a href="?form=action-accept#action-accept" class="button button--secondary">Fill in “Accept”</a>' in html
+    assert (
+        f'<a href="{case_url(case)}?form=action-accept#action-accept" class="button button--secondary">'
+        "Fill in “Accept”</a>"
+    ) in html
 
     html = page(staff_client.get(case_url(case) + "?form=action-accept", **ENGLISH))
     assert offered_steps(html) == ["accept", "reject"]
     assert unfolded_steps(html) == ["accept"]
     assert re.search(r'<textarea name="action-accept-note"[^>]*id="id_action-accept-note"', html)
     assert "action-reject-reason" not in html
-    assert '<a href="?#action-accept" class="step-form__fold">Close this form</a>' in html
+    assert f'<a href="{case_url(case)}#action-accept" class="step-form__fold">Close this form</a>' in html
 
     html = page(staff_client.get(case_url(case) + "?form=action-reject", **ENGLISH))
     assert unfolded_steps(html) == ["reject"]
@@ -396,6 +400,8 @@ def test_a_stale_step_form_is_refused_and_nothing_is_recorded(staff_client, subm
     assert f'<input type="hidden" name="action-accept-expected_version" value="{shown_at + 1}"' in html
     assert "My careful note.</textarea>" in html
     assert unfolded_steps(html) == ["accept"]  # the other step stays folded
+    # Drawn at the address the form was sent to, the page's links lead back to the case page.
+    assert f'<a href="{case_url(case)}?form=action-reject#action-reject"' in html
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ def test_a_complaints_page_offers_to_open_a_refutation_with_labelled_fields(staf
     html = staff_client.get(f"/staff/cases/{complaint.id}/", **ENGLISH).content.decode()
 
     assert '<h2 id="openings-title">Open a related case</h2>' in html
-    assert f'<a href="?form={PREFIX}#{PREFIX}" class="button button--secondary">' in html
+    assert f'<a href="/staff/cases/{complaint.id}/?form={PREFIX}#{PREFIX}" class="button button--secondary">' in html
     assert f'action="/staff/cases/{complaint.id}/open/rumor/"' not in html  # folded until opened
     # Its link form offers the link to a refutation, in words.
     assert 'value="refuted_by"' in html and "Claim refuted by" in html
