@@ -252,7 +252,7 @@ def _organisation_counts(cases: QuerySet[Case], open_declarations: list[KindDecl
         connection.vendor,
         scope_sql,
         tuple(scope_parameters),
-        tuple((d.kind, tuple(d.open_states)) for d in open_declarations),
+        tuple((d.kind, tuple(sorted(d.open_states))) for d in open_declarations),
     )
     statement = _ORGANISATION_COUNTS.get(key)
     if statement is None:
