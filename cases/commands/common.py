@@ -161,7 +161,7 @@ def filer_answer_command(kind: str) -> Callable[..., Case] | None:
 
 # The command that files an appeal against the decision on a case of any kind whose declaration
 # makes its decisions appealable (`appealable_states`), registered by the kind that handles
-# such appeals; the tracking page and the public API find it here.
+# such appeals; the tracking page finds it here.
 _DECISION_APPEAL: list[Callable[..., Submission]] = []  # at most one
 
 
