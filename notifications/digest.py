@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from notifications.deliveries import send_once
@@ -146,10 +147,10 @@ def _context(digest: Digest, items: list[InboxItem], language: str) -> dict[str,
                 "kind": kind_label(item.case.kind),
                 "notice": str(Notice(item.notice).label) if item.notice in Notice.values else item.notice,
                 "when": item.created_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M"),
-                "url": f"{base}/staff/cases/{item.case_id}/",
+                "url": base + reverse("web:staff_case", kwargs={"case_id": item.case_id}),
             }
             for item in items
         ],
-        "inbox_url": f"{base}/staff/inbox/",
-        "settings_url": f"{base}/staff/inbox/settings/",
+        "inbox_url": base + reverse("web:staff_inbox"),
+        "settings_url": base + reverse("web:staff_inbox_settings"),
     }

@@ -27,6 +27,7 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
@@ -175,7 +176,7 @@ def _case_update(message: OutboxMessage, case: Any) -> dict[str, Any]:
         "explanation": state_explanation(case),
         "waiting": waiting_on_filer(case),
         "appeal": decision_appealable(case),
-        "track_url": f"{settings.PUBLIC_BASE_URL}/track/{case.reference}/",
+        "track_url": settings.PUBLIC_BASE_URL + reverse("web:track", kwargs={"reference": case.reference}),
     }
 
 
@@ -227,8 +228,8 @@ def staff_notice_context(message: OutboxMessage) -> dict[str, Any]:
         "notice_label": str(Notice(notice).label) if notice in Notice.values else notice,
         "target": target_text(event.data["target"]) if event.data.get("target") else "",
         "due": due.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") if due else "",
-        "url": f"{settings.PUBLIC_BASE_URL}/staff/cases/{case.id}/",
-        "settings_url": f"{settings.PUBLIC_BASE_URL}/staff/inbox/settings/",
+        "url": settings.PUBLIC_BASE_URL + reverse("web:staff_case", kwargs={"case_id": case.id}),
+        "settings_url": settings.PUBLIC_BASE_URL + reverse("web:staff_inbox_settings"),
     }
 
 
@@ -257,7 +258,10 @@ def _measure_notice(message: OutboxMessage, case: Any) -> dict[str, Any]:
         "until_lifted": ends_at is None and measure in TIMED_MEASURES,
         "reason": str(decision.data.get("summary") or "").strip(),
         "reference": reference,
-        "appeal_url": f"{settings.PUBLIC_BASE_URL}/appeals/new/?{urlencode({'measure_reference': reference})}",
+        "appeal_url": settings.PUBLIC_BASE_URL
+        + reverse("web:appeal_new")
+        + "?"
+        + urlencode({"measure_reference": reference}),
     }
 
 

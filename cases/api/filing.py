@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import Actor
@@ -36,9 +35,3 @@ def public_actor(request: Request, *, tracking: Case | None = None) -> Actor:
     """The member of the public behind `request`, holding tracking access to `tracking` if given."""
     tracked = frozenset({tracking.id}) if tracking is not None else frozenset()
     return Actor.public(request_id=getattr(request, "request_id", ""), tracked_case_ids=tracked)
-
-
-def tracking_url(reference: str, token: str) -> str:
-    """The web tracking link. The token sits in the fragment, which browsers never send to a
-    server, so it stays out of access logs and Referer headers."""
-    return f"{settings.PUBLIC_BASE_URL}/track/{reference}/#{token}"

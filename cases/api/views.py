@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from cases import commands
 from cases.api import schema
-from cases.api.filing import filing_organisation, public_actor, tracking_url
+from cases.api.filing import filing_organisation, public_actor
 from cases.api.idempotency import idempotency_key, idempotent
 from cases.api.parsing import ApiJSONParser
 from cases.api.serializers import (
@@ -35,6 +35,7 @@ from cases.api.serializers import (
 )
 from cases.commands import Submission
 from cases.commands.common import filer_answer_command
+from cases.commands.tracking import tracking_link
 from cases.errors import CaseNotFound, TransitionNotAllowed
 from cases.models import Case
 from cases.references import normalise_reference
@@ -81,7 +82,7 @@ def _filed(submission: Submission) -> Response:
         {
             "case": case,
             "tracking_token": token,
-            "tracking_url": tracking_url(case.reference, token),
+            "tracking_url": tracking_link(case.reference, token),
             "notices": public_notices(case),
         }
     )

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from cases.models import DataSubject, TrackingCredential
@@ -48,11 +49,17 @@ def tracking_link_recover(*, reference: str, email: str) -> None:
         transaction.on_commit(lambda: threading.Thread(target=_send, args=(mail,), daemon=True).start())
 
 
+def tracking_link(reference: str, token: str) -> str:
+    """A case's private tracking link. The token sits in the fragment, which browsers never send
+    to a server, so it stays out of access logs and Referer headers."""
+    return f"{settings.PUBLIC_BASE_URL}{reverse('web:track', kwargs={'reference': reference})}#{token}"
+
+
 def _link_mail(case: object, subject: DataSubject, token: str) -> EmailMultiAlternatives:
     reference = case.reference  # type: ignore[attr-defined]
     context = {
         "reference": reference,
-        "link": f"{settings.PUBLIC_BASE_URL}/track/{reference}/#{token}",
+        "link": tracking_link(reference, token),
         "hours": settings.TRACKING_RECOVERY_HOURS,
         "language": subject.language or settings.LANGUAGE_CODE,
     }
