@@ -21,6 +21,13 @@ register = template.Library()
 
 
 @register.simple_tag
+def countdown(moment: str, left: str) -> SafeString:
+    """The time left until a deadline (`moment`, ISO 8601), kept current by
+    static/js/countdown.js. A timer is not read out as it changes."""
+    return format_html('<span class="countdown" role="timer" data-countdown="{}">{}</span>', moment, left)
+
+
+@register.simple_tag
 def fact_list(facts: Iterable[Fact]) -> SafeString:
     """Each label with all its values in one group: a fact may have any number of values, and
     each stays beside its label (see .facts in public.css)."""
@@ -49,12 +56,7 @@ def _value(item: Item) -> SafeString | str:
     if item.style == "long":
         return format_html('<span class="user-text">{}</span>', linebreaksbr(item.text, autoescape=True))
     if item.style == "deadline":
-        # As staff/_countdown.html: the time left, kept current by static/js/countdown.js.
         return format_html(
-            '<time datetime="{moment}">{text}</time> <span class="countdown" role="timer" data-countdown="{moment}">'
-            "{left}</span>",
-            moment=item.moment,
-            text=item.text,
-            left=item.left,
+            '<time datetime="{}">{}</time> {}', item.moment, item.text, countdown(item.moment, item.left)
         )
     return item.text

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from cases.templatetags.fact_lists import countdown
 from cases.web.staff_display import QueueRow
 
 
@@ -54,12 +55,11 @@ def _row(
     due = no_deadline
     if row.due:
         due = format_html(
-            '<time datetime="{iso}">{due}</time>{overdue}\n            <br><span class="countdown" role="timer"'
-            ' data-countdown="{iso}">{left}</span>{due_for}\n          ',
+            '<time datetime="{iso}">{due}</time>{overdue}\n            <br>{left}{due_for}\n          ',
             iso=row.due_iso,
             due=row.due,
             overdue=overdue if row.overdue else "",
-            left=row.left,
+            left=countdown(row.due_iso, row.left),
             due_for=format_html('<br><span class="due-for">{}</span>', row.due_for) if row.due_for else "",
         )
     return format_html(
