@@ -134,6 +134,8 @@ def test_the_provider_sees_what_it_reported_and_what_it_still_owes(
         Case.objects.get(pk=owing.id).due_at.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M")
         in owed
     )
+    due = Case.objects.get(pk=owing.id).due_at.isoformat()
+    assert f'<span class="countdown" role="timer" data-countdown="{due}">' in owed  # the time left
     assert report["reference"] in sent and "Acknowledged by the regulator" in sent
 
 
