@@ -97,6 +97,24 @@ def insert_rows(instances: Sequence[models.Model], names: Sequence[str]) -> None
         _run(insert_statement(instances, names))
 
 
+def plan_statements_once() -> None:
+    """Let the statements of the transaction just opened keep one plan each, on PostgreSQL.
+
+    The connection plans a prepared statement for its values on every run (`plan_cache_mode`
+    in the settings): a queue page's best plan depends on the kind or the assignee it asks
+    for. A command's statements read and write rows by key, where one plan suits every value,
+    and planning them again took about half of their time on the server (0.24 of 0.51 ms per
+    staff transition, its COMMIT aside). The setting goes with the transaction's BEGIN, which
+    psycopg would otherwise send on its own: no round trip more. It lasts until the
+    transaction ends: the command's own, or the caller's that the command runs within."""
+    if connection.vendor != "postgresql":
+        return
+    connection.ensure_connection()
+    session = connection.connection
+    with session.pipeline():
+        session.execute("SET LOCAL plan_cache_mode = auto", prepare=False)
+
+
 def _run(write: RowWrite) -> None:
     with connection.cursor() as cursor:
         cursor.execute(write.sql, write.params)

@@ -6,6 +6,7 @@ import sys
 import pytest
 from django.db import connection
 
+from cases import commands
 from tests.processes import ROOT
 
 
@@ -93,6 +94,48 @@ def test_a_statement_repeated_on_a_connection_is_prepared_on_the_server(provider
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_prepared_statements_are_still_planned_for_their_values():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_custom_plan"
+
+
+def _plans_of(statement_start: str) -> tuple[int, int]:
+    """(generic, custom) plans PostgreSQL made of this connection's prepared statements that
+    start so."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(generic_plans), 0), COALESCE(SUM(custom_plans), 0)"
+            " FROM pg_prepared_statements WHERE statement LIKE %s",
+            [statement_start + "%"],
+        )
+        generic, custom = cursor.fetchone()
+    return int(generic), int(custom)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_command_plans_its_statements_once_and_leaves_the_connection_planning_for_values(
+    provider, agent, submit_complaint
+):
+    from accounts.models import Organisation
+    from tests.conftest import make_staff
+
+    case = submit_complaint().case
+    colleague = make_staff(provider, "colleague")
+    # Assignments to oneself, and to a colleague (told in their inbox), are each written by one
+    # statement, the same text every time.
+    for version, assignee in enumerate([agent.user_id, colleague.pk] * 10, start=1):
+        commands.complaint_assign(case_id=case.id, actor=agent, expected_version=version, assignee_id=assignee)
+
+    generic, custom = _plans_of("WITH reserved AS")
+    # PostgreSQL plans a prepared statement five times for its values before it keeps one plan.
+    assert generic >= 6, (generic, custom)
+
+    # Outside a command, a statement is still planned for its values on every run.
+    for _ in range(8):
+        assert Organisation.objects.filter(slug="provider").count() == 1
+    generic, custom = _plans_of('SELECT COUNT(*) AS "__count" FROM "accounts_organisation"')
+    assert generic == 0 and custom >= 6, (generic, custom)
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone()[0] == "force_custom_plan"

@@ -136,7 +136,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         _options["prepare_threshold"] = _env_int("DB_PREPARE_THRESHOLD", 2)
         # A prepared statement is still planned for its values every time: a generic plan, which
         # PostgreSQL would otherwise settle on after five runs, cannot tell a rare kind or an
-        # agent's few cases from the common ones, and picked a queue plan twice as slow.
+        # agent's few cases from the common ones, and picked a queue plan twice as slow. A
+        # command, which reads and writes by key, lifts this for its own transaction
+        # (`cases.rows.plan_statements_once`).
         _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_custom_plan".strip()
     # A pool of open connections: a new PostgreSQL connection per request costs more than the
     # request's own work (a fresh backend process, its catalogue caches cold).

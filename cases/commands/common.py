@@ -33,7 +33,7 @@ from cases.evidence import (
 )
 from cases.models import REFERENCE_CONSTRAINT, Case, DataSubject, Evidence, TrackingCredential
 from cases.references import new_reference, new_tracking_token, token_hash
-from cases.rows import creation_statement, load_case
+from cases.rows import creation_statement, load_case, plan_statements_once
 from cases.sealing import hold_subject
 from cases.workflows.base import perform
 from cases.workflows.validation import optional_text
@@ -80,6 +80,7 @@ def command(func: Callable[P, R]) -> Callable[P, R]:
             last = attempt == ATTEMPTS - 1
             try:
                 with transaction.atomic():
+                    plan_statements_once()
                     return func(*args, **kwargs)
             except OperationalError as exc:
                 # Appends hold the log's sequencer (`ledger.log`) until commit. A command that
