@@ -19,11 +19,14 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models.query import FlatValuesListIterable, ModelIterable, ValuesListIterable
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 def _stand_in(kind: type, number: int) -> Any:
@@ -96,7 +99,9 @@ class CompiledQuery:
     def rows(self, **values: Any) -> list[Any]:
         if set(values) != set(self.parameters):
             raise TypeError(f"Expected the values {sorted(self.parameters)}, got {sorted(values)}")
-        vendor = connection.vendor
+        # The connection itself: the `connection` proxy looks it up again on every use.
+        database = connections[DEFAULT_DB_ALIAS]
+        vendor = database.vendor
         if vendor not in self._by_vendor:
             self._by_vendor[vendor] = self._compile()
         compiled = self._by_vendor[vendor]
@@ -108,21 +113,21 @@ class CompiledQuery:
             if value is None:  # it would have been compiled as IS NULL, not `= %s`
                 raise ValueError(f"{name} may not be None")
             params[position] = prepare(value)
-        with connection.cursor() as cursor:
+        with database.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             found = cursor.fetchall()
-        return [self._result(compiled, row) for row in found]
+        return [self._result(compiled, row, database) for row in found]
 
     def first(self, **values: Any) -> Any:
         found = self.rows(**values)
         return found[0] if found else None
 
     @staticmethod
-    def _result(compiled: _Compiled, row: Sequence[Any]) -> Any:
+    def _result(compiled: _Compiled, row: Sequence[Any], database: BaseDatabaseWrapper) -> Any:
         values = list(row[: compiled.width])
         for position, functions, expression in compiled.converters:
             for convert in functions:
-                values[position] = convert(values[position], expression, connection)
+                values[position] = convert(values[position], expression, database)
         if compiled.model is not None:
             return compiled.model.from_db(DEFAULT_DB_ALIAS, compiled.attnames, values)
         return values[0] if compiled.flat else tuple(values)

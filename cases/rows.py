@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 from cases.compiled_queries import CompiledQuery
 from ledger.log import EVENT_POSITION, RowWrite
@@ -55,11 +55,14 @@ def _update_sql(model: type[models.Model], columns: tuple[str, ...], vendor: str
 
 def _prepared(instance: models.Model, names: Sequence[str]) -> list[Any]:
     meta = instance._meta
+    # The connection itself, not the `connection` proxy, which would look it up again for
+    # every field that asks it how to store a value.
+    database = connections[DEFAULT_DB_ALIAS]
     values = []
     for name in names:
         value = getattr(instance, name)
         # The position is not known until the event is inserted: see `ledger.log.RowWrite`.
-        values.append(value if value is EVENT_POSITION else meta.get_field(name).get_db_prep_save(value, connection))
+        values.append(value if value is EVENT_POSITION else meta.get_field(name).get_db_prep_save(value, database))
     return values
 
 
