@@ -107,15 +107,29 @@ def plan_statements_once() -> None:
     in the settings): a queue page's best plan depends on the kind or the assignee it asks
     for. A command's statements read and write rows by key, where one plan suits every value,
     and planning them again took about half of their time on the server (0.24 of 0.51 ms per
-    staff transition, its COMMIT aside). The setting goes with the transaction's BEGIN, which
-    psycopg would otherwise send on its own: no round trip more. It lasts until the
-    transaction ends: the command's own, or the caller's that the command runs within."""
-    if connection.vendor != "postgresql":
+    staff transition, its COMMIT aside). The setting lasts until the transaction ends: the
+    command's own, or the caller's that the command runs within."""
+    if connection.vendor != "postgresql" or connection.get_autocommit():
         return
-    connection.ensure_connection()
+    from psycopg import pq
+    from psycopg.errors import error_from_result
+
     session = connection.connection
-    with session.pipeline():
-        session.execute("SET LOCAL plan_cache_mode = auto", prepare=False)
+    setting = b"SET LOCAL plan_cache_mode = auto"
+    status = session.pgconn.transaction_status
+    if status == pq.TransactionStatus.INTRANS:
+        statement = setting
+    elif status == pq.TransactionStatus.IDLE and (session.isolation_level, session.read_only) == (None, None):
+        # The transaction's BEGIN, which psycopg would send on its own before the first query,
+        # goes with the setting: no round trip more.
+        statement = b"BEGIN; " + setting
+    else:
+        # A transaction psycopg opens with options of its own (an isolation level), or one that
+        # failed (its next statement reports why): left to plan for values.
+        return
+    result = session.pgconn.exec_(statement)
+    if result.status != pq.ExecStatus.COMMAND_OK:
+        raise error_from_result(result, encoding=session.info.encoding)
 
 
 def _run(write: RowWrite) -> None:
