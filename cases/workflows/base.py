@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import can_proceed, has_transition_perm, transition
 
+from cases.compiled_queries import CompiledQuery
 from cases.errors import CommandInvalid, TransitionForbidden, TransitionNotAllowed
 
 if TYPE_CHECKING:
@@ -130,13 +131,20 @@ def case_transition(
 MSG_ASSIGNEE_NOT_STAFF = _("The assignee must be an active member of staff of this organisation.")
 
 
-def is_assignable(*, organisation_id: int, user_id: int) -> bool:
-    """Whether cases of the organisation may be given to this user: active staff of it."""
+def _assignable(organisation_id: int, user_id: int) -> models.QuerySet[Any]:
     from accounts.models import PROVIDER_ROLES, User
 
-    return User.objects.filter(
-        pk=user_id, organisation_id=organisation_id, role__in=PROVIDER_ROLES, is_active=True
-    ).exists()
+    staff = User.objects.filter(pk=user_id, organisation_id=organisation_id, role__in=PROVIDER_ROLES, is_active=True)
+    return staff.values_list("pk", flat=True)[:1]
+
+
+# Compiled once: every assignment asks it, and building the query cost more than running it.
+_ASSIGNABLE = CompiledQuery(_assignable, organisation_id=int, user_id=int)
+
+
+def is_assignable(*, organisation_id: int, user_id: int) -> bool:
+    """Whether cases of the organisation may be given to this user: active staff of it."""
+    return bool(_ASSIGNABLE.rows(organisation_id=organisation_id, user_id=user_id))
 
 
 def assignment_check(case: Case, assignee_id: int | None) -> dict[str, Any]:
