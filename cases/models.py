@@ -204,6 +204,15 @@ class Case(FSMModelMixin, models.Model):
                 name="case_assignee_undated_idx",
                 condition=models.Q(due_at__isnull=True),
             ),
+            # One person's cases of one kind and state with no running deadline (waiting on the
+            # filer, or finished), in the queue's order. Without it "mine" on such a state read
+            # the whole organisation's cases of that state and dropped the others' row by row:
+            # 9,000 rows for a page of 50 at a million cases.
+            models.Index(
+                fields=["assignee", "kind", "state", "created_at", "id"],
+                name="case_mine_state_undated_idx",
+                condition=models.Q(due_at__isnull=True),
+            ),
             # Nobody's cases of one kind and state, in the queue's order: few among many (most
             # cases are taken), which the indexes above would find only by reading every case
             # of that state.
