@@ -357,15 +357,17 @@ def serving(
     workers: int = 1,
     log_dir: Path = OUT,
     on_stop: Callable[[Server], None] | None = None,
+    interface: str = "asgi3",
 ) -> Iterator[Server]:
     """uvicorn serving `app` as a process of its own (with `workers` > 1, as many worker
     processes under one supervisor), stopped, and killed if need be, on leaving. `on_stop` is
     called with the server while it still runs, just before it is stopped (to read its peak
-    memory, say)."""
+    memory, say). `interface` is uvicorn's: "wsgi" for django-helpdesk (see HELPDESK_APP)."""
     port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}-server.log"
     command = [python, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), *UVICORN_OPTIONS]
+    command += ["--interface", interface]
     if workers > 1:
         command += ["--workers", str(workers)]
     with log_path.open("wb") as log:

@@ -159,7 +159,9 @@ def setup_django(url: str, *, migrate: bool) -> None:
 
 
 @contextmanager
-def uvicorn_server(name: str, python: Path, app: str, cwd: Path, env: dict[str, str]) -> Iterator[int]:
+def uvicorn_server(
+    name: str, python: Path, app: str, cwd: Path, env: dict[str, str], interface: str = "asgi3"
+) -> Iterator[int]:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from bench.common import UVICORN_OPTIONS, free_port, stop, wait_until_listening
@@ -168,6 +170,7 @@ def uvicorn_server(name: str, python: Path, app: str, cwd: Path, env: dict[str, 
     port = free_port()
     log_path = OUT / f"{name}-server.log"
     command = [str(python), "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), *UVICORN_OPTIONS]
+    command += ["--interface", interface]
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log_file, stderr=subprocess.STDOUT)
         try:

@@ -298,7 +298,8 @@ def helpdesk_baseline(tickets: int, repeat: int, reuse: bool) -> tuple[str, floa
     # The shell may say first what it imported; the key is the last line.
     output = submissions.run_checked([python, "manage.py", "shell", "-c", cookie_script], cwd=site, env=env)
     session = output.strip().splitlines()[-1]
-    with uvicorn_server("helpdesk", python, "hdsite.asgi:application", site, env) as port:
+    app, interface = submissions.HELPDESK_APP, submissions.HELPDESK_INTERFACE
+    with uvicorn_server("helpdesk", python, app, site, env, interface) as port:
         client = Client(port, f"sessionid={session}")
         # The list page is a shell; the tickets come from the JSON its table asks for.
         page = "/helpdesk/tickets/"

@@ -74,7 +74,9 @@ from bench.common import (
     write_rows,
 )
 from bench.helpdesk import (
+    HELPDESK_APP,
     HELPDESK_DATABASE,
+    HELPDESK_INTERFACE,
     HELPDESK_SITE,
     HELPDESK_VENV,
     PSYCOPG_POOL,
@@ -718,7 +720,9 @@ def main() -> None:
         with ExitStack() as stack:
             # Every server started here is stopped on leaving, whatever happens; each one's peak
             # memory is read just before.
-            def serve(name: str, python: Path, app: str, cwd: Path, env: dict[str, str]) -> Server:
+            def serve(
+                name: str, python: Path, app: str, cwd: Path, env: dict[str, str], interface: str = "asgi3"
+            ) -> Server:
                 return stack.enter_context(
                     serving(
                         name,
@@ -729,12 +733,13 @@ def main() -> None:
                         workers=args.workers,
                         log_dir=SUBMISSIONS_OUT,
                         on_stop=memory.record,
+                        interface=interface,
                     )
                 )
 
             ours = TrackerApi(serve("tracker", PYTHON, "tracker.asgi:application", ROOT, tracker_env), args.clients)
             theirs = HelpdeskForm(
-                serve("helpdesk", helpdesk_python(), "hdsite.asgi:application", HELPDESK_SITE, helpdesk_env),
+                serve("helpdesk", helpdesk_python(), HELPDESK_APP, HELPDESK_SITE, helpdesk_env, HELPDESK_INTERFACE),
                 args.clients,
             )
             stack.callback(ours.close)
