@@ -1,4 +1,5 @@
 import base64
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -139,3 +140,31 @@ def test_a_command_plans_its_statements_once_and_leaves_the_connection_planning_
     with connection.cursor() as cursor:
         cursor.execute("SHOW plan_cache_mode")
         assert cursor.fetchone()[0] == "force_custom_plan"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_timestamps_are_read_in_c_and_come_back_in_utc_as_django_expects(submit_complaint):
+    import psycopg
+
+    from cases.models import Case
+    from cases.timestamps import CTimestampLoader
+
+    if psycopg.pq.__impl__ == "python":
+        pytest.skip("psycopg runs without its C implementation here: nothing to read in C")
+    case = submit_complaint().case
+    # Written with another offset and with microseconds: read back as the same instant, in UTC.
+    moment = dt.datetime(2026, 6, 2, 18, 1, 59, 123456, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    Case.objects.filter(pk=case.pk).update(paused_at=moment)
+
+    read = Case.objects.get(pk=case.pk)
+
+    assert read.paused_at == moment
+    assert read.paused_at.tzinfo is dt.UTC
+    assert (read.paused_at.hour, read.paused_at.microsecond) == (10, 123456)
+    assert read.created_at.tzinfo is dt.UTC and read.due_at.tzinfo is dt.UTC
+    timestamptz = psycopg.adapters.types["timestamptz"].oid
+    loader = connection.connection.adapters.get_loader(timestamptz, psycopg.pq.Format.TEXT)
+    assert issubclass(loader, CTimestampLoader), loader
+    # None stays None.
+    assert Case.objects.values_list("closed_at", flat=True).get(pk=case.pk) is None
