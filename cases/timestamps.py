@@ -19,6 +19,9 @@ from psycopg.adapt import Loader
 from psycopg.pq import Format
 
 _TIMESTAMPTZ_OID = adapters.types["timestamptz"].oid
+# psycopg's own loader: in C, unless psycopg runs without its C implementation.
+_PSYCOPG_LOADER = adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
+_IN_C = psycopg.pq.__impl__ != "python" and _PSYCOPG_LOADER is not None
 
 
 class CTimestampLoader(Loader):
@@ -26,7 +29,7 @@ class CTimestampLoader(Loader):
 
     def __init__(self, oid: int, context: Any = None) -> None:
         super().__init__(oid, context)
-        self._load = adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)(oid, context).load
+        self._load = _PSYCOPG_LOADER(oid, context).load  # type: ignore[misc]  # registered by psycopg
 
     def load(self, data: Any) -> dt.datetime:
         return self._load(data).replace(tzinfo=self.timezone)
@@ -39,7 +42,7 @@ def _loader_in(timezone: dt.tzinfo) -> type[CTimestampLoader]:
 
 def read_timestamps_in_c(sender: Any, connection: Any, **kwargs: Any) -> None:
     """On each new (or reused) PostgreSQL connection of Django's, read timestamps in C."""
-    if connection.vendor != "postgresql" or connection.timezone is None or psycopg.pq.__impl__ == "python":
+    if connection.vendor != "postgresql" or connection.timezone is None or not _IN_C:
         return
     loader = _loader_in(connection.timezone)
     context = connection.connection.adapters
