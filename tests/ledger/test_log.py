@@ -195,3 +195,20 @@ def test_a_deadlock_between_the_sequencer_and_a_case_lock_runs_the_loser_once_mo
     assert len(runs) in (3, 4)
     assert Event.objects.filter(type__in=["test.first", "test.second"]).count() == 2
     _assert_log_matches_events()
+
+
+@pytest.mark.django_db
+def test_a_leaf_hash_has_one_index_and_a_lookup_by_hash_uses_it(submit_complaint):
+    submit_complaint()
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Leaf._meta.db_table)
+        on_hash = sorted(name for name, facts in constraints.items() if facts["columns"] == ["event_hash"])
+        assert on_hash == ["leaf_event_hash_idx"]
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a test's table is tiny
+            cursor.execute(
+                "EXPLAIN SELECT index, position FROM ledger_leaf WHERE event_hash = %s",
+                [Leaf.objects.values_list("event_hash", flat=True).first()],
+            )
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            assert "leaf_event_hash_idx" in plan, plan
