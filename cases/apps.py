@@ -10,14 +10,14 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        # Every module of cases.workflows is imported; a case kind's module registers its
-        # declaration (`cases.kinds.register`) as it is imported. Adding a kind is adding a module.
         from django.db.backends.signals import connection_created
 
         from cases import checks, workflows  # noqa: F401  (checks register as they are imported)
-        from cases.timestamps import read_timestamps_in_c
+        from cases.postgres_client import read_timestamps_in_c, remember_long_statements
 
-        connection_created.connect(read_timestamps_in_c, dispatch_uid="cases.timestamps")
-
+        # Every module of cases.workflows is imported; a case kind's module registers its
+        # declaration (`cases.kinds.register`) as it is imported. Adding a kind is adding a module.
         for module in pkgutil.iter_modules(workflows.__path__):
             import_module(f"{workflows.__name__}.{module.name}")
+        connection_created.connect(read_timestamps_in_c, dispatch_uid="cases.postgres_client")
+        remember_long_statements()

@@ -148,7 +148,7 @@ def test_timestamps_are_read_in_c_and_come_back_in_utc_as_django_expects(submit_
     import psycopg
 
     from cases.models import Case
-    from cases.timestamps import CTimestampLoader
+    from cases.postgres_client import CTimestampLoader
 
     if psycopg.pq.__impl__ == "python":
         pytest.skip("psycopg runs without its C implementation here: nothing to read in C")
@@ -168,3 +168,40 @@ def test_timestamps_are_read_in_c_and_come_back_in_utc_as_django_expects(submit_
     assert issubclass(loader, CTimestampLoader), loader
     # None stays None.
     assert Case.objects.values_list("closed_at", flat=True).get(pk=case.pk) is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_statement_of_a_filing_is_parsed_once_per_process(provider, monkeypatch):
+    """psycopg remembers the conversion of a statement's placeholders only up to a length and a
+    number of parameters, and parses any longer one again on every run; a filing's event,
+    written with its case, filer, credential and outbox rows in one statement, is longer."""
+    from psycopg import _queries
+
+    from accounts.actors import Actor
+
+    def file() -> None:
+        commands.complaint_submit(
+            organisation=provider,
+            actor=Actor.public(request_id="test"),
+            category="unlabelled_synthetic",
+            description="A synthetic video of a public figure, unlabelled.",
+            content_urls=["https://video.example/v/1"],
+            contact_email="filer@example.com",
+            consent=True,
+        )
+
+    file()
+    parsed_again: list[bytes] = []
+    uncached = _queries._query2pg_nocache  # what psycopg calls for a statement it does not keep
+
+    def counting(query: bytes, encoding: str):  # type: ignore[no-untyped-def]
+        parsed_again.append(query)
+        return uncached(query, encoding)
+
+    monkeypatch.setattr(_queries, "_query2pg_nocache", counting)
+    before = _queries._query2pg.cache_info()
+    file()
+
+    assert parsed_again == []
+    assert _queries._query2pg.cache_info().hits > before.hits
