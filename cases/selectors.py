@@ -20,6 +20,7 @@ from cases.evidence import open_verified_evidence
 from cases.kinds import PublicEvent, PublicNotice, appeal_kinds, as_kind, declaration_of
 from cases.links import INVERSE, LinkType, case_links
 from cases.models import Case, Evidence, TrackingCredential
+from cases.reference_data import kept
 from cases.references import normalise_reference, token_hash, token_matches
 from cases.scope import visible_evidence
 
@@ -65,6 +66,10 @@ def public_provider(slug: str = "") -> Organisation | None:
     in settings.PUBLIC_PROVIDER; else the only provider there is. None when that is ambiguous
     or unknown: with several providers the product does not guess."""
     slug = slug or settings.PUBLIC_PROVIDER
+    return kept(("public provider", slug), lambda: _read_public_provider(slug))
+
+
+def _read_public_provider(slug: str) -> Organisation | None:
     if slug:
         return _PROVIDER_BY_SLUG.first(slug=slug)
     candidates = _FIRST_TWO_PROVIDERS.rows()

@@ -27,6 +27,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.compiled_queries import CompiledQuery
+from cases.reference_data import kept
 
 if TYPE_CHECKING:
     from cases.models import Case
@@ -215,8 +216,10 @@ class WorkingCalendar:
     @classmethod
     def around(cls, moment: dt.datetime | dt.date, *, days_before: int = 400, days_after: int = 800) -> WorkingCalendar:
         day = moment.astimezone(CHINA_TIME).date() if isinstance(moment, dt.datetime) else moment
-        rows = _CORRECTIONS.rows(first=day - dt.timedelta(days=days_before), last=day + dt.timedelta(days=days_after))
-        return cls(dict(rows))
+        first, last = day - dt.timedelta(days=days_before), day + dt.timedelta(days=days_after)
+        corrections = kept(("official days", first, last), lambda: dict(_CORRECTIONS.rows(first=first, last=last)))
+        # A copy: the one kept is shared by every request of the process.
+        return cls(dict(corrections))
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.corrections:
@@ -317,6 +320,10 @@ def declared_targets(kind: str) -> Targets:
 def targets_for(kind: str, version: int | None = None) -> Targets:
     """The kind's policy: the given version, or the latest. Version 0, or a kind with no stored
     policy, is the kind's declared defaults."""
+    return kept(("time limits", kind, version), lambda: _read_targets(kind, version))
+
+
+def _read_targets(kind: str, version: int | None) -> Targets:
     policy = _POLICY_VERSION.first(kind=kind, version=version) if version else None
     if policy is None and version is None:
         policy = _LATEST_POLICY.first(kind=kind)

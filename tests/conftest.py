@@ -73,6 +73,14 @@ def _quick_password_hashing() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_reference_data_from_an_earlier_test() -> None:
+    # Each test's rows are rolled back, without the saves and deletions that empty the store.
+    from cases.reference_data import forget
+
+    forget()
+
+
+@pytest.fixture(autouse=True)
 def _evidence_in_a_temporary_folder(settings, tmp_path_factory: pytest.TempPathFactory) -> None:
     settings.EVIDENCE_ROOT = tmp_path_factory.mktemp("evidence")
 

@@ -27,6 +27,11 @@ def _env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return default if value in (None, "") else float(value)
+
+
 # Off unless turned on: `make run` (the embedded set-up) and the test suite set DEBUG=1.
 DEBUG = _env_bool("DEBUG", False)
 
@@ -305,6 +310,11 @@ RATE_LIMITS = {
 TRACKING_RECOVERY_HOURS = _env_int("TRACKING_RECOVERY_HOURS", 24)
 # How many reverse proxies in front of the server append to X-Forwarded-For (0: none).
 RATE_LIMIT_TRUSTED_PROXIES = _env_int("RATE_LIMIT_TRUSTED_PROXIES", 0)
+
+# How long a server process keeps the reference data every filing reads (the provider, the
+# time-limit policy, the official calendar) before reading it again: a change made in another
+# process is seen within this many seconds (`cases.reference_data`). 0 reads it every time.
+REFERENCE_DATA_SECONDS = _env_float("REFERENCE_DATA_SECONDS", 1.0)
 
 # How long a dispatcher may hold a batch of outbox messages before another takes them over.
 OUTBOX_LEASE_SECONDS = _env_int("OUTBOX_LEASE_SECONDS", 60)

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from cases.reference_data import forget_on_change
 from cases.sla import OfficialDay
 
 
@@ -64,4 +65,5 @@ class Command(BaseCommand):
                 [OfficialDay(day=day, working=False, name=name[:100], notice=notice) for day, name in off]
                 + [OfficialDay(day=day, working=True, name=name[:100], notice=notice) for day, name in working]
             )
+            forget_on_change()  # bulk_create announces no save
         self.stdout.write(f"Stored {len(off)} days off and {len(working)} working days for {year}.")
