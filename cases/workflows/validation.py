@@ -4,6 +4,7 @@ named so that forms, the API and tests can all refer to them."""
 import datetime as dt
 import re
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -100,9 +101,15 @@ def optional_text(field: str, value: str, *, max_length: int = MAX_TEXT) -> str:
 
 
 def choice(field: str, value: str, choices: type[models.TextChoices]) -> str:
-    if value not in choices.values:
+    if value not in _values_of(choices):
         raise CommandInvalid.single(field, MSG_UNKNOWN_CHOICE % {"value": value})
     return value
+
+
+@cache
+def _values_of(choices: type[models.TextChoices]) -> frozenset[str]:
+    # `values` builds every choice's label (a translation) on each call: 4% of a filing's time.
+    return frozenset(choices.values)
 
 
 def optional_moment(field: str, value: dt.datetime | str | None) -> dt.datetime | None:
